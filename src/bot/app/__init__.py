@@ -1,0 +1,1 @@
+"""The composition root: builds dependencies from settings and runs cycles."""

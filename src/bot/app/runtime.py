@@ -1,0 +1,152 @@
+"""The runtime: every dependency a cycle needs, plus the small shell behaviours around it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.config import Settings
+from bot.domain.account import AccountSnapshot
+from bot.domain.clock import Clock
+from bot.domain.decisions import Decision
+from bot.domain.events import EventType
+from bot.domain.intents import SubmitIntent
+from bot.domain.market import MarketSnapshot
+from bot.domain.money import ZERO
+from bot.domain.symbols import PairRules
+from bot.exchange.gateway import ExchangeGateway, MarketDataSource
+from bot.execution.executor import Executor
+from bot.execution.reconcile import Reconciler
+from bot.execution.uncertain import UncertainResolver
+from bot.obs.metrics import Metrics
+from bot.risk.safety_gate import SafetyState
+from bot.risk.stage3_policy import Stage3Limits
+from bot.store.db import Database
+from bot.strategy.profit_aware import ProfitAwareParams
+
+log = logging.getLogger("bot.decisions")
+RULES_REFRESH_CYCLES = 100
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    market: MarketDataSource
+    gateway: ExchangeGateway
+    database: Database
+    executor: Executor
+    reconciler: Reconciler
+    resolver: UncertainResolver
+    metrics: Metrics
+    observer: MetricsObserver
+    strategy_params: ProfitAwareParams
+    limits: Stage3Limits
+    ledger_id: str
+    close_hooks: list[Callable[[], None]] = field(default_factory=list)
+    _rules: Mapping[str, PairRules] | None = None
+    _rules_age: int = 0
+
+    def rules(self) -> Mapping[str, PairRules]:
+        """Pair rules, fetched at start and refreshed every RULES_REFRESH_CYCLES calls."""
+        if self._rules is None or self._rules_age >= RULES_REFRESH_CYCLES * 3:
+            self._rules = self.market.pair_rules()
+            self._rules_age = 0
+        self._rules_age += 1
+        return self._rules
+
+    def safety(self, frozen_symbols: frozenset[str]) -> SafetyState:
+        s = self.settings
+        return SafetyState(
+            live=s.mode == "live",
+            live_armed=s.safety.live_armed,
+            dry_run=s.safety.dry_run,
+            kill_switch=s.safety.kill_switch,
+            max_data_age_ms=s.market_data.max_age_ms,
+            frozen_symbols=frozen_symbols,
+        )
+
+    def seed_balances_once(self, account: AccountSnapshot) -> None:
+        """A new ledger opens with the exchange's balances; afterwards only fills move them."""
+        with self.database.unit_of_work() as uow:
+            if uow.state.get("balances.seeded") is not None:
+                return
+            now = self.clock.now_ms()
+            totals = {asset: b.total for asset, b in account.balances.items() if b.total != ZERO}
+            uow.record(EventType.BALANCES_SEEDED, {"ts_ms": now, "balances": totals})
+            uow.record(EventType.STATE_CHANGED, {"key": "balances.seeded", "value": str(now), "ts_ms": now})
+            uow.commit()
+
+    def report_drift(self, ledger_balances: Mapping[str, Decimal], account: AccountSnapshot) -> None:
+        """Ledger total minus exchange total per asset; non-zero means something was missed."""
+        assets = set(ledger_balances) | set(account.balances)
+        for asset in sorted(assets):
+            exchange_total = account.balances[asset].total if asset in account.balances else ZERO
+            drift = ledger_balances.get(asset, ZERO) - exchange_total
+            self.metrics.ledger_balance_drift.labels(asset=asset).set(float(drift))
+            if drift != ZERO:
+                log.warning("ledger balance drift", extra={"fields": {"asset": asset, "drift": str(drift)}})
+
+    def report_market(self, market: MarketSnapshot) -> None:
+        now = self.clock.now_ms()
+        for symbol, data in market.symbols.items():
+            self.metrics.market_data_age_seconds.labels(symbol=symbol).set(data.age_ms(now) / 1000)
+
+    def on_decision(self, stage: str, decision: Decision, client_order_id: str | None) -> None:
+        intent = decision.intent
+        fields: dict[str, object] = {
+            "cycle_id": decision.cycle_id,
+            "symbol": intent.symbol,
+            "side": intent.side.value,
+            "kind": intent.kind.value,
+            "verdict": decision.verdict.value,
+            "reason_code": decision.reason_code.value,
+            "layer": decision.layer.value,
+            "client_order_id": client_order_id,
+            "rationale": intent.rationale,
+            **{f"detail.{k}": v for k, v in decision.details.items()},
+        }
+        if isinstance(intent, SubmitIntent):
+            fields.update(price=str(intent.price), quantity=str(intent.quantity))
+        if isinstance(decision.final_intent, SubmitIntent):
+            fields["final_quantity"] = str(decision.final_intent.quantity)
+        log.info("decision", extra={"fields": fields})
+        self.metrics.decisions_total.labels(
+            stage=stage,
+            verdict=decision.verdict.value,
+            reason_code=decision.reason_code.value,
+            layer=decision.layer.value,
+        ).inc()
+
+    def on_cycle_completed(self, stage: str, status: str, duration_s: float) -> None:
+        self.metrics.cycle_duration_seconds.labels(stage=stage).observe(duration_s)
+        self.metrics.cycles_total.labels(stage=stage, status=status).inc()
+        self.metrics.last_cycle_timestamp_seconds.set(self.clock.now_ms() / 1000)
+
+    def close(self) -> None:
+        for hook in reversed(self.close_hooks):
+            hook()
+
+
+class MetricsObserver:
+    """Adapts execution's observer port to Prometheus metrics."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._m = metrics
+
+    def order_submitted(self, symbol: str, side: str) -> None:
+        self._m.orders_submitted_total.labels(symbol=symbol, side=side).inc()
+
+    def order_filled(self, symbol: str, side: str) -> None:
+        self._m.orders_filled_total.labels(symbol=symbol, side=side).inc()
+
+    def order_canceled(self, symbol: str, reason: str) -> None:
+        self._m.orders_canceled_total.labels(symbol=symbol, reason=reason).inc()
+
+    def submit_uncertain(self) -> None:
+        self._m.order_submit_uncertain_total.inc()
+
+    def exchange_error(self, endpoint: str, error_class: str) -> None:
+        self._m.exchange_request_errors_total.labels(endpoint=endpoint, error_class=error_class).inc()

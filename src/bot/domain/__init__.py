@@ -1,0 +1,1 @@
+"""Value types shared by every package. Pure: no IO, no clock reads."""

@@ -1,0 +1,1 @@
+"""Exchange access: the gateway port, its error taxonomy, and the adapters."""

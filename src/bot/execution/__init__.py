@@ -1,0 +1,1 @@
+"""Execution: the only writer of order-state transitions and the only caller of side effects."""

@@ -1,0 +1,1 @@
+"""Risk: pure checks that turn intents into decisions (safety gate, policies, capital)."""

@@ -1,0 +1,60 @@
+"""The safety gate: the first layer every intent passes, in every stage.
+
+Blocks side effects when the operator or the situation says so: dry-run, kill switch, a live
+run that is not armed, stale or missing market data, a symbol frozen by an unknown order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.domain.decisions import ReasonCode
+from bot.domain.intents import IntentKind, OrderIntent
+from bot.domain.market import MarketSnapshot
+
+LIVE_ACK_PHRASE = "I accept that bot trades real money"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SafetyState:
+    live: bool
+    live_armed: bool
+    dry_run: bool
+    kill_switch: bool
+    max_data_age_ms: int
+    frozen_symbols: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class GateRefusal:
+    reason: ReasonCode
+    details: Mapping[str, str]
+
+
+def gate(intent: OrderIntent, state: SafetyState, market: MarketSnapshot, now_ms: int) -> GateRefusal | None:
+    """None when the intent may proceed to the next layer.
+
+    Cancels reduce risk, so only dry-run and an unarmed live run stop them.
+    """
+    if state.dry_run:
+        return GateRefusal(ReasonCode.DRY_RUN, {"hint": "safety.dry_run is true"})
+    if state.live and not state.live_armed:
+        return GateRefusal(ReasonCode.LIVE_NOT_ARMED, {"hint": "live run is not armed"})
+    if intent.kind is IntentKind.CANCEL:
+        return None
+    if state.kill_switch:
+        return GateRefusal(ReasonCode.KILL_SWITCH_ACTIVE, {"hint": "kill switch is on"})
+    if intent.symbol in state.frozen_symbols:
+        return GateRefusal(ReasonCode.SYMBOL_FROZEN, {"hint": "an order on this symbol is unresolved"})
+    symbol_market = market.symbols.get(intent.symbol)
+    if symbol_market is None:
+        return GateRefusal(
+            ReasonCode.MARKET_DATA_MISSING, {"error": market.errors.get(intent.symbol, "no data")}
+        )
+    age_ms = symbol_market.age_ms(now_ms)
+    if age_ms > state.max_data_age_ms:
+        return GateRefusal(
+            ReasonCode.MARKET_DATA_STALE, {"age_ms": str(age_ms), "max_age_ms": str(state.max_data_age_ms)}
+        )
+    return None

@@ -1,0 +1,1 @@
+"""Strategies: pure functions from snapshots and params to order intents."""
