@@ -19,6 +19,7 @@ from bot.exchange.errors import ExchangeError
 from bot.execution.client_ids import client_order_id
 from bot.execution.executor import PlannedAction
 from bot.execution.records import decision_payload
+from bot.obs.logging import log_context
 from bot.risk.stage3_policy import CheckContext, check_stage3
 from bot.strategy.profit_aware import StrategyView, decide
 
@@ -39,19 +40,20 @@ def run_cycle(rt: Runtime) -> CycleResult:
     cycle_id = _start(rt)
     counters: dict[str, int] = {}
     status = "ok"
-    try:
-        market, account = _gather(rt)
-    except ExchangeError as error:
-        # Fail closed: without the account we cannot know balances or open orders.
-        log.error("account unavailable: no trading this cycle", extra={"fields": {"error": str(error)}})
-        rt.observer.exchange_error(error.endpoint, type(error).__name__)
-        status, market = "degraded", None
-    else:
-        counters = _trade(rt, cycle_id, market, account)
-        if market.errors:
+    max_age: int | None = None
+    with log_context(cycle_id=cycle_id):
+        try:
+            market, account = _gather(rt)
+        except ExchangeError as error:
+            # Fail closed: without the account we cannot know balances or open orders.
+            log.error("account unavailable: no trading this cycle", extra={"fields": {"error": str(error)}})
+            rt.observer.exchange_error(error.endpoint, type(error).__name__)
             status = "degraded"
+        else:
+            counters = _trade(rt, cycle_id, market, account)
+            status = "degraded" if market.errors else "ok"
+            max_age = _max_data_age_ms(market, rt.clock.now_ms())
     duration_s = time.perf_counter() - started
-    max_age = _max_data_age_ms(market, rt.clock.now_ms()) if market else None
     _complete(rt, cycle_id, status, counters, duration_s, max_age)
     return CycleResult(cycle_id=cycle_id, status=status, counters=counters, duration_s=duration_s)
 

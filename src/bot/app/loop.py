@@ -74,12 +74,12 @@ def run_loop(
             "cycle completed",
             extra={"fields": {"cycle_id": result.cycle_id, "status": result.status, **result.counters}},
         )
-        if plan.max_cycles and len(results) >= plan.max_cycles:
-            break
         if plan.advance is not None:
             if not plan.advance():
                 flag.stop("replay dataset exhausted")
             continue
+        if plan.max_cycles and len(results) >= plan.max_cycles:
+            break
         jitter = plan.cycle_seconds * plan.jitter_ratio * (2 * rng.random() - 1)
         flag.wait(max(0.0, plan.cycle_seconds - result.duration_s + jitter))
     if flag.reason:

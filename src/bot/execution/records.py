@@ -17,7 +17,7 @@ def decision_payload(
 ) -> Payload:
     intent = decision.intent
     final = decision.final_intent
-    is_submit = isinstance(intent, SubmitIntent)
+    submit = intent if isinstance(intent, SubmitIntent) else None
     return {
         "cycle_id": decision.cycle_id,
         "ts_ms": ts_ms,
@@ -28,8 +28,8 @@ def decision_payload(
         "verdict": decision.verdict.value,
         "reason_code": decision.reason_code.value,
         "layer": decision.layer.value,
-        "price": intent.price if is_submit else None,
-        "requested_quantity": intent.quantity if is_submit else None,
+        "price": submit.price if submit else None,
+        "requested_quantity": submit.quantity if submit else None,
         "final_quantity": final.quantity if isinstance(final, SubmitIntent) else None,
         "client_order_id": client_order_id
         if client_order_id is not None

@@ -13,8 +13,6 @@ from bot.domain.decisions import ReasonCode
 from bot.domain.intents import IntentKind, OrderIntent
 from bot.domain.market import MarketSnapshot
 
-LIVE_ACK_PHRASE = "I accept that bot trades real money"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SafetyState:

@@ -1,0 +1,114 @@
+"""What the CLI calls: each function does one command's work and returns something printable."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot.app.composition import build_runtime
+from bot.app.cycle import CycleResult
+from bot.app.lock import InstanceLock
+from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
+from bot.app.runtime import Runtime
+from bot.config import ConfigError, LoadedSettings, Settings, load_settings
+from bot.exchange.errors import AuthError, ExchangeError
+from bot.execution.recovery import recover
+from bot.obs.logging import configure_logging, log_context
+from bot.obs.metrics import Metrics, start_metrics_server
+from bot.obs.tracing import configure_tracing, span
+from bot.store import Database, ledger_summary, render_summary, verify_ledger
+
+log = logging.getLogger(__name__)
+REAL_HOSTS = ("api.btcturk.com",)
+
+
+def load(config_path: Path | None, overrides: Mapping[str, object]) -> LoadedSettings:
+    return load_settings(config_path, os.environ, overrides)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    cycles: list[CycleResult]
+    metrics_port: int | None
+    unresolved_orders: int
+
+
+def check_live_target(settings: Settings, confirmed_real_exchange: bool) -> None:
+    """Live against the real BTCTurk host needs the config arming *and* a command-line flag."""
+    host = urlparse(settings.exchange.base_url).hostname or ""
+    if settings.mode == "live" and host in REAL_HOSTS and not confirmed_real_exchange:
+        raise ConfigError(
+            f"mode is live against {host}: also pass --i-mean-the-real-exchange on the command line "
+            "(see runbooks/going-live.md)"
+        )
+
+
+def run_stage3(settings: Settings, *, loop: bool, max_cycles: int, cycle_seconds: float) -> RunOutcome:
+    configure_logging(settings.observability.log_level, settings.observability.log_format, sys.stderr)
+    configure_tracing(settings.observability.tracing)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns decisions
+    db_path = settings.store.path
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with InstanceLock(db_path) as lock, Database.open(db_path, synchronous=settings.store.synchronous) as db:
+        metrics = Metrics()
+        server, port = None, None
+        if loop and settings.observability.metrics_enabled:
+            server, port = start_metrics_server(
+                metrics, settings.observability.metrics_host, settings.observability.metrics_port
+            )
+            log.info(
+                "metrics endpoint",
+                extra={"fields": {"url": f"http://{settings.observability.metrics_host}:{port}/metrics"}},
+            )
+        built = build_runtime(settings, db, metrics)
+        rt = built.runtime
+        try:
+            preflight(rt)
+            token = lock.record_token(db, rt.clock)
+            with log_context(run_id=f"{rt.ledger_id}-{token}"), span("startup_recovery"):
+                unresolved = recover(db, rt.resolver)
+            plan = LoopPlan(
+                max_cycles=max_cycles if loop else 1,
+                cycle_seconds=cycle_seconds,
+                jitter_ratio=settings.loop.jitter_ratio,
+                advance=built.advance,
+            )
+            flag = StopFlag()
+            with stop_on_signals(flag), log_context(run_id=f"{rt.ledger_id}-{token}"):
+                results = run_loop(rt, plan, flag)
+        finally:
+            rt.close()
+            if server is not None:
+                server.close()
+    return RunOutcome(cycles=results, metrics_port=port, unresolved_orders=unresolved)
+
+
+def preflight(rt: Runtime) -> None:
+    """Refuse to start with keys the exchange rejects: no cycle could do anything but fail.
+
+    Other exchange errors do not stop the start: each cycle fails closed until it recovers.
+    """
+    try:
+        rt.gateway.balances()
+    except AuthError:
+        raise
+    except ExchangeError as error:
+        log.warning("exchange unavailable at startup", extra={"fields": {"error": str(error)}})
+
+
+def ledger_verify(path: Path) -> tuple[bool, str]:
+    with Database.open_readonly(path) as db:
+        report = verify_ledger(db)
+    if report.ok:
+        return True, f"ledger OK: {report.events_checked} events, hash chain intact, projections match"
+    return False, "ledger verification FAILED:\n" + "\n".join(f"  - {p}" for p in report.problems)
+
+
+def ledger_show(path: Path) -> str:
+    with Database.open_readonly(path) as db:
+        return render_summary(ledger_summary(db))

@@ -1,0 +1,142 @@
+"""The composition root: settings in, a ready Runtime out. The only place adapters are chosen."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.app.clocks import ReplayClock, SystemClock
+from bot.app.datasets import load_configured_dataset
+from bot.app.market_sources import build_market_and_gateway
+from bot.app.runtime import MetricsObserver, Runtime
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.domain.dataset import Dataset
+from bot.domain.events import EventType
+from bot.execution.executor import Executor
+from bot.execution.reconcile import Reconciler
+from bot.execution.uncertain import UncertainPolicy, UncertainResolver
+from bot.obs.metrics import Metrics
+from bot.risk.stage3_policy import Stage3Limits
+from bot.store.db import Database
+from bot.strategy.profit_aware import ProfitAwareParams
+
+log = logging.getLogger(__name__)
+LEDGER_ID_KEY = "ledger.id"
+REPLAY_CLOCK_KEY = "replay.clock_ms"
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    runtime: Runtime
+    # Replay runs step their own clock; returns False when the dataset is exhausted.
+    advance: Callable[[], bool] | None
+
+
+def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> Built:
+    dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
+    clock, advance = _clock_for(dataset, settings, database)
+    market, gateway, closers = build_market_and_gateway(settings, clock, database, dataset)
+    observer = MetricsObserver(metrics)
+    resolver = UncertainResolver(
+        gateway=gateway,
+        database=database,
+        clock=clock,
+        policy=UncertainPolicy(
+            probe_limit=settings.execution.uncertain_probe_limit,
+            window_ms=settings.execution.uncertain_window_ms,
+        ),
+    )
+    runtime = Runtime(
+        settings=settings,
+        clock=clock,
+        market=market,
+        gateway=gateway,
+        database=database,
+        executor=Executor(
+            gateway=gateway, database=database, clock=clock, observer=observer, resolver=resolver
+        ),
+        reconciler=Reconciler(
+            gateway=gateway,
+            database=database,
+            clock=clock,
+            observer=observer,
+            fill_lookback_ms=settings.execution.fill_lookback_ms,
+        ),
+        resolver=resolver,
+        metrics=metrics,
+        observer=observer,
+        strategy_params=strategy_params(settings),
+        limits=stage3_limits(settings),
+        ledger_id=_ledger_id(database),
+        close_hooks=closers,
+    )
+    return Built(runtime=runtime, advance=advance)
+
+
+def strategy_params(settings: Settings) -> ProfitAwareParams:
+    s = settings.strategy
+    return ProfitAwareParams(
+        entry_notional_try=s.entry_notional_try,
+        max_entry_spread_bps=s.max_entry_spread_bps,
+        entry_offset_bps=s.entry_offset_bps,
+        take_profit_margin_bps=s.take_profit_margin_bps,
+        take_profit_fraction=s.take_profit_fraction,
+        order_ttl_ms=settings.execution.order_ttl_ms,
+    )
+
+
+def stage3_limits(settings: Settings) -> Stage3Limits:
+    r = settings.risk
+    return Stage3Limits(
+        max_orders_per_cycle=r.max_orders_per_cycle,
+        max_open_orders_per_symbol=r.max_open_orders_per_symbol,
+        side_cooldown_ms=r.side_cooldown_ms,
+        max_notional_per_order_try=r.max_notional_per_order_try,
+        max_notional_per_cycle_try=r.max_notional_per_cycle_try,
+        cash_reserve_try=settings.capital.cash_reserve_try,
+        quote_asset=settings.capital.quote_asset,
+    )
+
+
+def _ledger_id(database: Database) -> str:
+    with database.unit_of_work() as uow:
+        existing = uow.state.get(LEDGER_ID_KEY)
+        if existing is not None:
+            return existing
+        ledger_id = uuid.uuid4().hex[:8]
+        uow.record(
+            EventType.STATE_CHANGED,
+            {"key": LEDGER_ID_KEY, "value": ledger_id, "ts_ms": time.time_ns() // 1_000_000},
+        )
+        uow.commit()
+        return ledger_id
+
+
+def _clock_for(
+    dataset: Dataset | None, settings: Settings, database: Database
+) -> tuple[Clock, Callable[[], bool] | None]:
+    """Replay market data runs on dataset time, resumed from the ledger; everything else on the wall."""
+    if dataset is None:
+        return SystemClock(), None
+    step_ms = max(dataset.step_ms, int(settings.loop.cycle_seconds * 1000))
+    with database.unit_of_work() as uow:
+        saved = uow.state.get(REPLAY_CLOCK_KEY)
+    # Start one step in, so every symbol has a row and the first cycle has data.
+    start = int(saved) + step_ms if saved is not None else dataset.start_ms + dataset.step_ms
+    clock = ReplayClock(start, step_ms)
+
+    def advance() -> bool:
+        with database.unit_of_work() as uow:
+            uow.record(
+                EventType.STATE_CHANGED,
+                {"key": REPLAY_CLOCK_KEY, "value": str(clock.now_ms()), "ts_ms": clock.now_ms()},
+            )
+            uow.commit()
+        clock.advance()
+        return clock.now_ms() <= dataset.end_ms
+
+    return clock, advance

@@ -1,0 +1,27 @@
+"""Loading the configured replay dataset, with an error that says what to do."""
+
+from __future__ import annotations
+
+from bot.config import ConfigError, Settings
+from bot.domain.dataset import Dataset
+from bot.replay.dataset_io import DatasetError, load_dataset
+
+
+def load_configured_dataset(settings: Settings) -> Dataset:
+    path = settings.market_data.dataset
+    if not path.exists():
+        raise ConfigError(
+            f"market_data.dataset: {path} does not exist (relative paths are resolved from the current "
+            "directory); run from the repository root, or create one with `bot replay-init PATH`"
+        )
+    try:
+        dataset = load_dataset(path)
+    except DatasetError as e:
+        raise ConfigError(f"market_data.dataset: {e}") from e
+    missing = [s for s in settings.universe.symbols if s not in dataset.pairs]
+    if missing:
+        raise ConfigError(
+            f"universe.symbols: {', '.join(missing)} not in dataset {path} "
+            f"(it has {', '.join(dataset.symbols)}); change universe.symbols or the dataset"
+        )
+    return dataset

@@ -1,0 +1,25 @@
+"""Which failures the CLI reports as a one-line error, and with which exit code."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.app.lock import InstanceLocked
+from bot.config import ConfigError
+from bot.exchange.errors import AuthError
+from bot.store import DatabaseTooNew, StoreError
+
+Kind = Literal["config", "locked", "database", "auth"]
+EXIT_CODES: dict[Kind, int] = {"config": 2, "locked": 3, "database": 4, "auth": 5}
+
+
+def classify(error: BaseException) -> Kind | None:
+    if isinstance(error, ConfigError):
+        return "config"
+    if isinstance(error, InstanceLocked):
+        return "locked"
+    if isinstance(error, DatabaseTooNew | StoreError):
+        return "database"
+    if isinstance(error, AuthError):
+        return "auth"
+    return None

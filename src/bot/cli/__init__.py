@@ -1,0 +1,1 @@
+"""Click commands only: parse, call app, print, choose the exit code."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.app import commands
+from bot.cli.errors import exit_on_known_errors
+from bot.cli.options import common, parse_assignments
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Ledger file (default: store.path).",
+)
+
+
+def _resolve(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> Path:
+    path = db_path or commands.load(config_path, parse_assignments(assignments)).settings.store.path
+    if not path.exists():
+        raise click.ClickException(f"no ledger at {path}; run `bot run` first or pass --db")
+    return path
+
+
+@click.group()
+def ledger() -> None:
+    """Inspect and verify the SQLite ledger."""
+
+
+@ledger.command()
+@common
+@db_option
+def verify(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> None:
+    """Rebuild projections from events and check the hash chain; exit 1 on any difference."""
+    with exit_on_known_errors():
+        ok, text = commands.ledger_verify(_resolve(config_path, assignments, db_path))
+    click.echo(text, err=not ok)
+    if not ok:
+        raise SystemExit(1)
+
+
+@ledger.command()
+@common
+@db_option
+def show(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> None:
+    """Balances, positions, working orders and the last cycles."""
+    with exit_on_known_errors():
+        click.echo(commands.ledger_show(_resolve(config_path, assignments, db_path)))

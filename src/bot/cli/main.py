@@ -1,0 +1,34 @@
+"""The `bot` command line.
+
+Exit codes: 0 success; 1 the command ran and found a problem (e.g. ledger verify failed);
+2 bad usage or configuration; 3 another instance holds the database; 4 the database cannot be
+used (newer schema, corrupt).
+"""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.ledger import ledger
+from bot.cli.replay import replay_import, replay_init
+from bot.cli.run import run
+from bot.cli.settings import config
+from bot.cli.sim import exchange_sim
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bot")
+def cli() -> None:
+    """bot: a staged spot-trading daemon for BTCTurk (paper by default)."""
+
+
+cli.add_command(run)
+cli.add_command(config)
+cli.add_command(ledger)
+cli.add_command(exchange_sim)
+cli.add_command(replay_init)
+cli.add_command(replay_import)
+
+
+def main() -> None:
+    cli(prog_name="bot")

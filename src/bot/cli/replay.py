@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+from bot.app.replays import replay_import as do_import
+from bot.app.replays import replay_init as do_init
+from bot.cli.errors import exit_on_known_errors
+
+
+def _positive_decimal(_ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation as e:
+        raise click.BadParameter(f"{value!r} is not a number") from e
+    if not parsed.is_finite() or parsed < 0:
+        raise click.BadParameter("must be a non-negative number")
+    return parsed
+
+
+@click.command("replay-init")
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--steps", type=click.IntRange(min=2), default=1440, show_default=True)
+@click.option("--step-ms", type=click.IntRange(min=1000), default=60_000, show_default=True)
+@click.option(
+    "--symbol", "symbols", multiple=True, help="Pair to include (repeatable; default: all built-in pairs)."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing dataset in OUT_DIR.")
+def replay_init(
+    out_dir: Path, seed: int, steps: int, step_ms: int, symbols: tuple[str, ...], overwrite: bool
+) -> None:
+    """Write a seeded synthetic multi-symbol dataset (realistic volatility and spreads)."""
+    with exit_on_known_errors():
+        click.echo(
+            do_init(out_dir, seed=seed, steps=steps, step_ms=step_ms, symbols=symbols, overwrite=overwrite)
+        )
+
+
+@click.command("replay-import")
+@click.argument("csv_path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--symbol", default="BTCTRY", show_default=True, help="Pair name in the dataset.")
+@click.option(
+    "--price-scale-factor",
+    callback=_positive_decimal,
+    default="35",
+    show_default=True,
+    help="Multiply prices (e.g. USD to TRY).",
+)
+@click.option(
+    "--spread-bps",
+    callback=_positive_decimal,
+    default="5",
+    show_default=True,
+    help="Synthetic bid/ask spread around the close.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing dataset in OUT_DIR.")
+def replay_import(
+    csv_path: Path,
+    out_dir: Path,
+    symbol: str,
+    price_scale_factor: Decimal,
+    spread_bps: Decimal,
+    overwrite: bool,
+) -> None:
+    """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume) into a dataset; report gaps."""
+    with exit_on_known_errors():
+        click.echo(
+            do_import(
+                csv_path,
+                out_dir,
+                symbol=symbol,
+                price_scale_factor=price_scale_factor,
+                spread_bps=spread_bps,
+                overwrite=overwrite,
+            )
+        )

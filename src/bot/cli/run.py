@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.app import commands
+from bot.cli.errors import exit_on_known_errors
+from bot.cli.options import common, parse_assignments
+
+
+@click.command()
+@common
+@click.option("--once", "mode", flag_value="once", default=True, help="Run one cycle and exit (default).")
+@click.option("--loop", "mode", flag_value="loop", help="Run cycles until stopped or --max-cycles.")
+@click.option(
+    "--max-cycles", type=click.IntRange(min=0), default=None, help="Stop after N cycles (0: never)."
+)
+@click.option(
+    "--cycle-seconds", type=click.FloatRange(min=0, min_open=True), default=None, help="Cycle period."
+)
+@click.option(
+    "--i-mean-the-real-exchange",
+    "real_exchange",
+    is_flag=True,
+    help="Required, with live arming in the config, to trade live on api.btcturk.com.",
+)
+def run(
+    config_path: Path | None,
+    assignments: tuple[str, ...],
+    mode: str,
+    max_cycles: int | None,
+    cycle_seconds: float | None,
+    real_exchange: bool,
+) -> None:
+    """Stage 3: fixed symbols, profit-aware entries and exits, per-intent caps."""
+    with exit_on_known_errors():
+        loaded = commands.load(config_path, parse_assignments(assignments))
+        settings = loaded.settings
+        commands.check_live_target(settings, real_exchange)
+        outcome = commands.run_stage3(
+            settings,
+            loop=mode == "loop",
+            max_cycles=settings.loop.max_cycles if max_cycles is None else max_cycles,
+            cycle_seconds=settings.loop.cycle_seconds if cycle_seconds is None else cycle_seconds,
+        )
+    statuses: dict[str, int] = {}
+    for cycle in outcome.cycles:
+        statuses[cycle.status] = statuses.get(cycle.status, 0) + 1
+    submitted = sum(c.counters.get("submitted", 0) for c in outcome.cycles)
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    click.echo(
+        f"{len(outcome.cycles)} cycles ({summary}); {submitted} orders submitted; "
+        f"ledger {settings.store.path}"
+    )
+    if outcome.unresolved_orders:
+        click.echo(
+            f"warning: {outcome.unresolved_orders} orders with unknown outcome; "
+            "see runbooks/unknown-order.md",
+            err=True,
+        )

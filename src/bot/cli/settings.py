@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.app import commands
+from bot.cli.errors import exit_on_known_errors
+from bot.cli.options import common, parse_assignments
+from bot.config import render_settings
+
+
+@click.group()
+def config() -> None:
+    """Inspect and validate the configuration."""
+
+
+@config.command()
+@common
+def show(config_path: Path | None, assignments: tuple[str, ...]) -> None:
+    """Print the effective configuration (secrets redacted) with where each value came from."""
+    with exit_on_known_errors():
+        click.echo(render_settings(commands.load(config_path, parse_assignments(assignments))))
+
+
+@config.command()
+@common
+def check(config_path: Path | None, assignments: tuple[str, ...]) -> None:
+    """Validate the configuration; exit 2 naming every problem."""
+    with exit_on_known_errors():
+        loaded = commands.load(config_path, parse_assignments(assignments))
+    click.echo(f"configuration OK (mode {loaded.settings.mode}, adapter {loaded.settings.exchange.adapter})")

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+from bot.app.simulator import serve_simulator, sim_config
+from bot.cli.errors import exit_on_known_errors
+
+
+def _decimal(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation as e:
+        raise click.BadParameter(f"{value!r} is not a number") from e
+    if parsed <= 0:
+        raise click.BadParameter("must be > 0")
+    return parsed
+
+
+@click.command("exchange-sim")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Simulator TOML (accounts, fees, stamp window); see configs/exchange-sim.toml.",
+)
+@click.option(
+    "--dataset",
+    "dataset_path",
+    type=click.Path(path_type=Path),
+    default=Path("replays/synthetic"),
+    show_default=True,
+    help="Replay dataset that drives prices.",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="Port on 127.0.0.1 (0: the OS picks)."
+)
+@click.option(
+    "--port-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the bound port here once listening (for scripts).",
+)
+@click.option("--speed", callback=_decimal, default=None, help="Dataset milliseconds per wall millisecond.")
+@click.option("--seed", type=int, default=None, help="Seed for every random choice.")
+def exchange_sim(
+    config_path: Path | None,
+    dataset_path: Path,
+    port: int | None,
+    port_file: Path | None,
+    speed: Decimal | None,
+    seed: int | None,
+) -> None:
+    """Serve a BTCTurk-compatible exchange on loopback (REST), driven by a replay dataset."""
+
+    def ready(host: str, bound: int) -> None:
+        click.echo(f"exchange simulator listening on http://{host}:{bound}", err=True)
+        if port_file is not None:
+            port_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = port_file.with_suffix(".tmp")
+            tmp.write_text(f"{bound}\n")
+            tmp.replace(port_file)
+
+    with exit_on_known_errors():
+        config = sim_config(config_path, port=port, speed=speed, seed=seed)
+        serve_simulator(config, dataset_path, ready)

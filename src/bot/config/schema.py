@@ -1,0 +1,168 @@
+"""The settings schema. Defaults are the paper profile (configs/paper.toml mirrors them).
+
+Units are in the names: `_try` amounts are Decimal Turkish lira, `_bps` are basis points,
+`_rate`/`_ratio`/`_fraction` are plain ratios (0.0005, not 0.05%), `_ms`/`_s` are durations.
+Every key here is read by the app; a key that nothing reads does not belong here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from bot.config.consistency import CrossFieldProblems, cross_field_problems
+from bot.config.values import Code, ExactDecimal, HttpUrlText, Integer, Seconds
+
+LIVE_ACK_PHRASE = "I accept that bot trades real money"
+"""`safety.live_ack` must equal this, word for word, for an armed live run."""
+
+SECRET_KEYS = ("exchange.api_key", "exchange.api_secret")
+
+
+def _upper_case(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExchangeSettings(_Group):
+    adapter: Literal["paper", "btcturk"] = "paper"
+    base_url: HttpUrlText = "https://api.btcturk.com"
+    graph_base_url: HttpUrlText = "https://graph-api.btcturk.com"
+    timeout_s: Seconds = Field(5.0, gt=0)
+    read_max_attempts: Integer = Field(4, ge=1)
+    retry_base_delay_s: Seconds = Field(0.2, ge=0)
+    retry_max_delay_s: Seconds = Field(5.0, ge=0)
+    retry_budget_s: Seconds = Field(15.0, gt=0)
+    # Never from TOML: env BOT_EXCHANGE__API_KEY / BOT_EXCHANGE__API_SECRET, or the *_file keys.
+    api_key: SecretStr | None = None
+    api_secret: SecretStr | None = None
+    api_key_file: Path | None = None
+    api_secret_file: Path | None = None
+
+
+class MarketDataSettings(_Group):
+    source: Literal["replay", "exchange"] = "replay"
+    dataset: Path = Path("replays/synthetic")
+    max_age_ms: Integer = Field(120_000, gt=0)
+    book_depth: Integer = Field(20, ge=1)
+
+
+class UniverseSettings(_Group):
+    symbols: tuple[Code, ...] = ("BTCTRY", "ETHTRY")
+
+    @field_validator("symbols")
+    @classmethod
+    def _non_empty_unique(cls, symbols: tuple[str, ...]) -> tuple[str, ...]:
+        if not symbols:
+            raise ValueError('must list at least one symbol, e.g. symbols = ["BTCTRY"]')
+        duplicates = sorted({s for s in symbols if symbols.count(s) > 1})
+        if duplicates:
+            raise ValueError(f"symbols must be unique; listed more than once: {', '.join(duplicates)}")
+        return symbols
+
+
+class StrategySettings(_Group):
+    entry_notional_try: ExactDecimal = Field(Decimal("500"), gt=0)
+    max_entry_spread_bps: ExactDecimal = Field(Decimal("40"), ge=0)
+    entry_offset_bps: ExactDecimal = Field(Decimal("5"), ge=0)
+    take_profit_margin_bps: ExactDecimal = Field(Decimal("60"), ge=0)
+    take_profit_fraction: ExactDecimal = Field(Decimal("0.5"), gt=0, le=1)
+
+
+class RiskSettings(_Group):
+    max_orders_per_cycle: Integer = Field(4, ge=0)
+    max_open_orders_per_symbol: Integer = Field(1, ge=0)
+    side_cooldown_ms: Integer = Field(60_000, ge=0)
+    max_notional_per_order_try: ExactDecimal = Field(Decimal("2000"), gt=0)
+    max_notional_per_cycle_try: ExactDecimal = Field(Decimal("5000"), gt=0)
+
+
+class CapitalSettings(_Group):
+    quote_asset: Code = "TRY"
+    cash_reserve_try: ExactDecimal = Field(Decimal("1000"), ge=0)
+
+
+class ExecutionSettings(_Group):
+    order_ttl_ms: Integer = Field(300_000, gt=0)
+    uncertain_probe_limit: Integer = Field(3, ge=1)
+    uncertain_window_ms: Integer = Field(60_000, gt=0)
+    fill_lookback_ms: Integer = Field(120_000, gt=0)
+
+
+class SafetySettings(_Group):
+    dry_run: bool = False
+    kill_switch: bool = False
+    live_armed: bool = False
+    live_ack: str = ""
+
+
+def _default_seed_balances() -> dict[str, Decimal]:
+    return {"TRY": Decimal("100000")}
+
+
+class PaperSettings(_Group):
+    seed_balances: dict[Code, ExactDecimal] = Field(default_factory=_default_seed_balances)
+    maker_fee_rate: ExactDecimal = Field(Decimal("0.0005"), ge=0, lt=1)
+    taker_fee_rate: ExactDecimal = Field(Decimal("0.0009"), ge=0, lt=1)
+    tax_rate: ExactDecimal = Field(Decimal("0"), ge=0, lt=1)
+
+    @field_validator("seed_balances")
+    @classmethod
+    def _non_negative(cls, balances: dict[str, Decimal]) -> dict[str, Decimal]:
+        negative = sorted(asset for asset, amount in balances.items() if amount < 0)
+        if negative:
+            raise ValueError(f"seed balances must be >= 0; negative for: {', '.join(negative)}")
+        return balances
+
+
+class StoreSettings(_Group):
+    path: Path = Path("var/bot.sqlite")
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+    _upper = field_validator("synchronous", mode="before")(_upper_case)
+
+
+class ObservabilitySettings(_Group):
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    metrics_enabled: bool = True
+    metrics_host: str = Field("127.0.0.1", min_length=1)
+    metrics_port: Integer = Field(9464, ge=0, le=65535)  # 0: the OS picks a free port
+    tracing: Literal["none", "console"] = "none"
+
+    _upper = field_validator("log_level", mode="before")(_upper_case)
+
+
+class LoopSettings(_Group):
+    cycle_seconds: Seconds = Field(5.0, gt=0)
+    jitter_ratio: Seconds = Field(0.1, ge=0, le=0.5)
+    max_cycles: Integer = Field(0, ge=0)  # 0: run until stopped
+
+
+class Settings(_Group):
+    mode: Literal["paper", "live"] = "paper"
+    exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
+    market_data: MarketDataSettings = Field(default_factory=MarketDataSettings)
+    universe: UniverseSettings = Field(default_factory=UniverseSettings)
+    strategy: StrategySettings = Field(default_factory=StrategySettings)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+    capital: CapitalSettings = Field(default_factory=CapitalSettings)
+    execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    paper: PaperSettings = Field(default_factory=PaperSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    loop: LoopSettings = Field(default_factory=LoopSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems = cross_field_problems(self, live_ack_phrase=LIVE_ACK_PHRASE)
+        if problems:
+            raise CrossFieldProblems(problems)
+        return self

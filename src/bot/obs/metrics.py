@@ -1,0 +1,127 @@
+"""Every Prometheus metric the bot exports, on a registry of its own (never the global one).
+
+Label values must be bounded (stage, verdict, reason code, symbol, side, endpoint, error class):
+never an order id or a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Thread
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+
+NAMESPACE = "bot"
+CYCLE_DURATION_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+METRIC_NAMES = (
+    "bot_cycle_duration_seconds",
+    "bot_cycles_total",
+    "bot_decisions_total",
+    "bot_orders_submitted_total",
+    "bot_orders_filled_total",
+    "bot_orders_canceled_total",
+    "bot_order_submit_uncertain_total",
+    "bot_orders_unknown",
+    "bot_exchange_request_errors_total",
+    "bot_market_data_age_seconds",
+    "bot_ledger_balance_drift",
+    "bot_last_cycle_timestamp_seconds",
+)
+"""The names as exposed on /metrics (histograms add _bucket/_sum/_count)."""
+
+
+class Metrics:
+    """The bot's metrics. `Metrics()` makes a fresh registry, so tests never share state."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        reg, ns = self.registry, NAMESPACE
+        self.cycle_duration_seconds = Histogram(
+            "cycle_duration_seconds", "Wall time of one cycle.", ["stage"],
+            namespace=ns, registry=reg, buckets=CYCLE_DURATION_BUCKETS_S,
+        )  # fmt: skip
+        self.cycles_total = Counter(
+            "cycles", "Cycles run, by outcome.", ["stage", "status"], namespace=ns, registry=reg
+        )
+        self.decisions_total = Counter(
+            "decisions", "Decisions on order intents.", ["stage", "verdict", "reason_code", "layer"],
+            namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.orders_submitted_total = Counter(
+            "orders_submitted", "Orders sent to the exchange.", ["symbol", "side"], namespace=ns, registry=reg
+        )
+        self.orders_filled_total = Counter(
+            "orders_filled", "Fills recorded.", ["symbol", "side"], namespace=ns, registry=reg
+        )
+        self.orders_canceled_total = Counter(
+            "orders_canceled", "Orders canceled, by reason.", ["symbol", "reason"], namespace=ns, registry=reg
+        )
+        self.order_submit_uncertain_total = Counter(
+            "order_submit_uncertain", "Submits whose outcome was uncertain.", namespace=ns, registry=reg
+        )
+        self.orders_unknown = Gauge(
+            "orders_unknown", "Orders in UNKNOWN state awaiting resolution.", namespace=ns, registry=reg
+        )
+        self.exchange_request_errors_total = Counter(
+            "exchange_request_errors", "Failed exchange calls.", ["endpoint", "error_class"],
+            namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.market_data_age_seconds = Gauge(
+            "market_data_age_seconds",
+            "Age of the latest market data.",
+            ["symbol"],
+            namespace=ns,
+            registry=reg,
+        )
+        self.ledger_balance_drift = Gauge(
+            "ledger_balance_drift", "Exchange balance minus ledger balance, in the asset's units.", ["asset"],
+            namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.last_cycle_timestamp_seconds = Gauge(
+            "last_cycle_timestamp_seconds", "Unix time the last cycle finished.", namespace=ns, registry=reg
+        )
+
+    def exposition(self) -> bytes:
+        """The current metrics in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsServer:
+    """A running /metrics endpoint. `close()` stops it and frees the port."""
+
+    server: WSGIServer
+    thread: Thread
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/metrics"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> MetricsServer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def start_metrics_server(
+    metrics: Metrics, host: str = "127.0.0.1", port: int = 9464
+) -> tuple[MetricsServer, int]:
+    """Serve `metrics.registry` on http://host:port/metrics in a daemon thread.
+
+    `port=0` lets the OS pick a free port; the bound port is returned. Raises OSError if the
+    address is in use.
+    """
+    server, thread = start_http_server(port, addr=host, registry=metrics.registry)
+    bound_port = int(server.server_address[1])
+    return MetricsServer(server=server, thread=thread, host=host, port=bound_port), bound_port

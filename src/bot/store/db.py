@@ -1,0 +1,169 @@
+"""The ledger database: one SQLite connection per process, its PRAGMAs and its migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+from urllib.parse import quote
+
+from bot.store.errors import DatabaseTooNew, StoreError
+from bot.store.migrations import latest_version, migrate, schema_version
+from bot.store.repositories import Repositories
+from bot.store.unit_of_work import UnitOfWork
+
+Synchronous = Literal["FULL", "NORMAL"]
+MEMORY = ":memory:"
+_Connect = Callable[[], sqlite3.Connection]
+
+_open_paths: set[str] = set()  # files this process holds a connection to
+
+
+class Database(Repositories):
+    """An open ledger. Repositories hang off it for reads (`database.orders.working()`); writes go
+    through `unit_of_work()`. Close it (or use it as a context manager) when done.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str, *, readonly: bool) -> None:
+        super().__init__(conn)
+        self._conn = conn
+        self._path = path
+        self._readonly = readonly
+        self._uow_active = False
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL", create: bool = True
+    ) -> Database:
+        """Open (creating if allowed) and migrate a ledger; `synchronous` is FULL live, NORMAL for backtests.
+
+        Raises DatabaseTooNew, without writing anything, for a file from a newer bot, and
+        StoreError for a missing file (create=False), a file that is not a ledger, or a failed migration.
+        """
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
+        name = _name(path)
+        if name != MEMORY and not create and not Path(name).exists():
+            raise StoreError(f"no ledger at {name} (and create=False)")
+        conn = _claim(name, lambda: sqlite3.connect(name, isolation_level=None))
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            _check_version(conn, name, allow_older=True)  # before anything that writes
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {synchronous}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except sqlite3.Error as e:
+            _release(name, conn)
+            raise StoreError(f"cannot open ledger {name}: {e}") from e
+        except BaseException:
+            _release(name, conn)
+            raise
+        return cls(conn, name, readonly=False)
+
+    @classmethod
+    def open_readonly(cls, path: str | os.PathLike[str]) -> Database:
+        """Open an existing, fully migrated ledger for reading only (`bot ledger show/verify`)."""
+        name = _name(path)
+        if not Path(name).is_file():
+            raise StoreError(f"no ledger at {name}")
+        uri = f"file:{quote(str(Path(name).resolve()))}?mode=ro"
+        conn = _claim(name, lambda: sqlite3.connect(uri, uri=True, isolation_level=None))
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            _check_version(conn, name, allow_older=False)
+            conn.execute("PRAGMA query_only = ON")
+        except BaseException:
+            _release(name, conn)
+            raise
+        return cls(conn, name, readonly=True)
+
+    @classmethod
+    def in_memory(cls) -> Database:
+        """A private, migrated scratch ledger (verify rebuilds projections into one)."""
+        return cls.open(MEMORY, synchronous="NORMAL")
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self._conn)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The raw connection, for the store's own modules (verify) and tests; others use repositories."""
+        return self._conn
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work; only one may be active at a time on this connection."""
+        if self._readonly:
+            raise StoreError(f"{self._path} is open read-only")
+        if self._uow_active:
+            raise StoreError("a unit of work is already active on this ledger (they do not nest)")
+        self._uow_active = True
+        return UnitOfWork(self._conn, on_close=self._uow_closed)
+
+    def close(self) -> None:
+        _release(self._path, self._conn)
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _uow_closed(self) -> None:
+        self._uow_active = False
+
+
+def _name(path: str | os.PathLike[str]) -> str:
+    text = os.fspath(path)
+    return text if text == MEMORY else str(Path(text).resolve())
+
+
+def _claim(name: str, connect: _Connect) -> sqlite3.Connection:
+    if name != MEMORY and name in _open_paths:
+        raise StoreError(f"{name} is already open in this process (one connection per process)")
+    try:
+        conn = connect()
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot open ledger {name}: {e}") from e
+    if name != MEMORY:
+        _open_paths.add(name)
+    return conn
+
+
+def _release(name: str, conn: sqlite3.Connection) -> None:
+    conn.close()
+    _open_paths.discard(name)
+
+
+def _check_version(conn: sqlite3.Connection, name: str, *, allow_older: bool) -> None:
+    """Refuse a file that is not a ledger or is newer than this code, reading only."""
+    known = latest_version()
+    try:
+        version = schema_version(conn)
+        tables = int(conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0])
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{name} is not a bot ledger (not a readable SQLite database: {e})") from e
+    if version > known:
+        raise DatabaseTooNew(
+            f"{name}: ledger schema version {version} is newer than this bot knows (up to {known});"
+            " upgrade bot to open it"
+        )
+    if version == 0 and tables > 0:
+        raise StoreError(
+            f"{name} is a SQLite database but not a bot ledger (tables without a schema version)"
+        )
+    if not allow_older and version < known:
+        raise StoreError(
+            f"{name}: ledger schema version {version} is older than {known};"
+            " open it read-write once to migrate"
+        )

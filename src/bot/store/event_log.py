@@ -1,0 +1,72 @@
+"""The append-only, hash-chained event log (ADR 0001).
+
+`hash = sha256(prev_hash | seq | ts_ms | type | payload)` as lowercase hex, over the UTF-8 bytes of
+the five fields joined by `|`; the first event's `prev_hash` is 64 zeros.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventRecord:
+    seq: int
+    ts_ms: int
+    type: str
+    payload: str  # canonical JSON text
+    prev_hash: str
+    hash: str
+
+
+def event_hash(*, prev_hash: str, seq: int, ts_ms: int, event_type: str, payload: str) -> str:
+    text = f"{prev_hash}|{seq}|{ts_ms}|{event_type}|{payload}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def append(conn: sqlite3.Connection, *, ts_ms: int, event_type: str, payload: str) -> EventRecord:
+    """Append one event after the current last one. Call inside the caller's transaction."""
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev_hash = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS_HASH)
+    digest = event_hash(prev_hash=prev_hash, seq=seq, ts_ms=ts_ms, event_type=event_type, payload=payload)
+    record = EventRecord(
+        seq=seq, ts_ms=ts_ms, type=event_type, payload=payload, prev_hash=prev_hash, hash=digest
+    )
+    insert(conn, record)
+    return record
+
+
+def insert(conn: sqlite3.Connection, record: EventRecord) -> None:
+    """Store a record as is (verify copies the live log into its scratch database this way)."""
+    conn.execute(
+        "INSERT INTO events (seq, ts_ms, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+        (record.seq, record.ts_ms, record.type, record.payload, record.prev_hash, record.hash),
+    )
+
+
+def iterate(conn: sqlite3.Connection) -> Iterator[EventRecord]:
+    """Every event in sequence order, streamed."""
+    cursor = conn.execute("SELECT seq, ts_ms, type, payload, prev_hash, hash FROM events ORDER BY seq")
+    for seq, ts_ms, event_type, payload, prev_hash, digest in cursor:
+        yield EventRecord(
+            seq=seq, ts_ms=ts_ms, type=event_type, payload=payload, prev_hash=prev_hash, hash=digest
+        )
+
+
+def count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+
+def last_hash(conn: sqlite3.Connection) -> str:
+    """The hash of the newest event, or the genesis hash (64 zeros) for an empty log."""
+    row = conn.execute("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return str(row[0]) if row else GENESIS_HASH
+
+
+def has_type(conn: sqlite3.Connection, event_type: str) -> bool:
+    return conn.execute("SELECT 1 FROM events WHERE type = ? LIMIT 1", (event_type,)).fetchone() is not None

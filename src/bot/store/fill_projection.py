@@ -1,0 +1,142 @@
+"""The OrderFilled projection: fills, the order's filled quantity, balances and the position."""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+
+from bot.domain.account import Position, balance_deltas
+from bot.domain.money import ZERO, canonical
+from bot.domain.orders import Fill, OrderStatus, Side
+from bot.store.payloads import Fields
+
+
+def apply_fill(conn: sqlite3.Connection, fields: Fields) -> bool:
+    """Record a fill once (by trade id); a repeated trade id returns False and changes nothing.
+
+    A fill for an order the ledger does not know still moves balances and the position.
+    """
+    fill = _fill_from(fields)
+    cursor = conn.execute(
+        "INSERT INTO fills (trade_id, client_order_id, exchange_order_id, symbol, side, price, quantity,"
+        " fee, tax, fee_asset, ts_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (trade_id) DO NOTHING",
+        (
+            fill.trade_id,
+            fill.client_order_id,
+            fill.exchange_order_id,
+            fill.symbol,
+            fill.side.value,
+            canonical(fill.price),
+            canonical(fill.quantity),
+            canonical(fill.fee),
+            canonical(fill.tax),
+            fill.fee_asset,
+            fill.ts_ms,
+        ),
+    )
+    if cursor.rowcount == 0:
+        return False
+    _advance_order(conn, fill)
+    for asset, delta in balance_deltas(fill, fields.text("base"), fields.text("quote")).items():
+        set_balance(conn, asset, _balance(conn, asset) + delta)
+    _store_position(conn, _position(conn, fill.symbol).apply_fill(fill))
+    return True
+
+
+def set_balance(conn: sqlite3.Connection, asset: str, total: Decimal) -> None:
+    conn.execute(
+        "INSERT INTO balances (asset, total) VALUES (?, ?)"
+        " ON CONFLICT (asset) DO UPDATE SET total = excluded.total",
+        (asset, canonical(total)),
+    )
+
+
+def _fill_from(fields: Fields) -> Fill:
+    try:
+        side = Side(fields.text("side"))
+    except ValueError as e:
+        raise fields.error("side", "'buy' or 'sell'") from e
+    fill = Fill(
+        trade_id=fields.text("trade_id"),
+        exchange_order_id=fields.text("exchange_order_id"),
+        client_order_id=fields.optional_text("client_order_id"),
+        symbol=fields.text("symbol"),
+        side=side,
+        price=fields.decimal("price"),
+        quantity=fields.decimal("quantity"),
+        fee=fields.decimal("fee"),
+        tax=fields.decimal("tax"),
+        fee_asset=fields.text("fee_asset"),
+        ts_ms=fields.integer("ts_ms"),
+    )
+    if fill.quantity <= 0 or fill.price <= 0 or fill.fee < 0 or fill.tax < 0:
+        raise fields.error("quantity", "a positive quantity and price with non-negative fee and tax")
+    return fill
+
+
+def _advance_order(conn: sqlite3.Connection, fill: Fill) -> None:
+    """Add the fill to its order (by client id, else by exchange id); no order row, no change."""
+    if fill.client_order_id is not None:
+        key_column, key = "client_order_id", fill.client_order_id
+    else:
+        key_column, key = "exchange_order_id", fill.exchange_order_id
+    row = conn.execute(
+        f"SELECT client_order_id, quantity, filled_quantity, status FROM orders WHERE {key_column} = ?"
+        " ORDER BY client_order_id LIMIT 1",
+        (key,),
+    ).fetchone()
+    if row is None:
+        return
+    client_order_id, quantity, filled_quantity, status = row
+    filled = Decimal(filled_quantity) + fill.quantity
+    current = OrderStatus(status)
+    if filled >= Decimal(quantity):
+        new_status = OrderStatus.FILLED  # completing the quantity wins over any prior status
+    elif current.is_terminal:
+        new_status = current
+    else:
+        new_status = OrderStatus.PARTIALLY_FILLED
+    conn.execute(
+        "UPDATE orders SET filled_quantity = ?, status = ?, updated_ms = ?,"
+        " exchange_order_id = COALESCE(exchange_order_id, ?) WHERE client_order_id = ?",
+        (canonical(filled), new_status.value, fill.ts_ms, fill.exchange_order_id, client_order_id),
+    )
+
+
+def _balance(conn: sqlite3.Connection, asset: str) -> Decimal:
+    row = conn.execute("SELECT total FROM balances WHERE asset = ?", (asset,)).fetchone()
+    return Decimal(row[0]) if row else ZERO
+
+
+def _position(conn: sqlite3.Connection, symbol: str) -> Position:
+    row = conn.execute(
+        "SELECT quantity, average_cost, realized_pnl, fees_paid FROM positions WHERE symbol = ?", (symbol,)
+    ).fetchone()
+    if row is None:
+        return Position(symbol=symbol)
+    quantity, average_cost, realized_pnl, fees_paid = (Decimal(value) for value in row)
+    return Position(
+        symbol=symbol,
+        quantity=quantity,
+        average_cost=average_cost,
+        realized_pnl=realized_pnl,
+        fees_paid=fees_paid,
+    )
+
+
+def _store_position(conn: sqlite3.Connection, position: Position) -> None:
+    conn.execute(
+        "INSERT INTO positions (symbol, quantity, average_cost, realized_pnl, fees_paid)"
+        " VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (symbol) DO UPDATE SET quantity = excluded.quantity,"
+        " average_cost = excluded.average_cost, realized_pnl = excluded.realized_pnl,"
+        " fees_paid = excluded.fees_paid",
+        (
+            position.symbol,
+            canonical(position.quantity),
+            canonical(position.average_cost),
+            canonical(position.realized_pnl),
+            canonical(position.fees_paid),
+        ),
+    )

@@ -1,0 +1,112 @@
+"""Read-side repositories for cycles, decisions, operational state and the event log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+
+from bot.store import event_log
+from bot.store.records import CycleRecord, DecisionRecord
+
+
+class CycleRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def last_cycle_id(self) -> int:
+        """The highest cycle id recorded, 0 for a ledger without cycles."""
+        return int(self._conn.execute("SELECT COALESCE(MAX(cycle_id), 0) FROM cycles").fetchone()[0])
+
+    def recent(self, n: int) -> list[CycleRecord]:
+        """The last `n` cycles, newest first."""
+        rows = self._conn.execute(
+            "SELECT cycle_id, stage, mode, started_ms, completed_ms, duration_ms, status, counters,"
+            " max_data_age_ms FROM cycles ORDER BY cycle_id DESC LIMIT ?",
+            (n,),
+        )
+        return [_cycle(row) for row in rows]
+
+
+class DecisionRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def for_cycle(self, cycle_id: int) -> list[DecisionRecord]:
+        cursor = self._conn.execute(
+            "SELECT id, cycle_id, ts_ms, action_key, symbol, side, kind, verdict, reason_code, layer, price,"
+            " requested_quantity, final_quantity, client_order_id, rationale, details"
+            " FROM decisions WHERE cycle_id = ? ORDER BY id",
+            (cycle_id,),
+        )
+        return [_decision(row) for row in cursor]
+
+
+class StateRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+
+class EventRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def count(self) -> int:
+        return event_log.count(self._conn)
+
+    def last_hash(self) -> str:
+        return event_log.last_hash(self._conn)
+
+    def all(self) -> list[event_log.EventRecord]:
+        return list(event_log.iterate(self._conn))
+
+
+def _decision(row: tuple[object, ...]) -> DecisionRecord:
+    (id_, cycle_id, ts_ms, action_key, symbol, side, kind, verdict, reason_code, layer,
+     price, requested, final, client_order_id, rationale, details) = row  # fmt: skip
+    return DecisionRecord(
+        id=int(str(id_)),
+        cycle_id=int(str(cycle_id)),
+        ts_ms=int(str(ts_ms)),
+        action_key=str(action_key),
+        symbol=str(symbol),
+        side=None if side is None else str(side),
+        kind=str(kind),
+        verdict=str(verdict),
+        reason_code=str(reason_code),
+        layer=str(layer),
+        price=_optional_decimal(price),
+        requested_quantity=_optional_decimal(requested),
+        final_quantity=_optional_decimal(final),
+        client_order_id=None if client_order_id is None else str(client_order_id),
+        rationale=str(rationale),
+        details=json.loads(str(details)),
+    )
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _cycle(row: tuple[object, ...]) -> CycleRecord:
+    (cycle_id, stage, mode, started_ms, completed_ms, duration_ms,
+     status, counters, max_data_age_ms) = row  # fmt: skip
+    return CycleRecord(
+        cycle_id=int(str(cycle_id)),
+        stage=None if stage is None else str(stage),
+        mode=None if mode is None else str(mode),
+        started_ms=_optional_int(started_ms),
+        completed_ms=_optional_int(completed_ms),
+        duration_ms=_optional_int(duration_ms),
+        status=str(status),
+        counters=json.loads(str(counters)) if counters else {},
+        max_data_age_ms=_optional_int(max_data_age_ms),
+    )
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))

@@ -1,0 +1,113 @@
+"""A human-readable overview of a ledger (`bot ledger show`, the quick start's final print)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.domain.account import Position
+from bot.domain.money import canonical
+from bot.domain.orders import Order, OrderStatus
+from bot.store.db import Database
+from bot.store.records import CycleRecord
+
+DEFAULT_RECENT_CYCLES = 10
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerSummary:
+    path: str
+    schema_version: int
+    event_count: int
+    last_hash: str
+    balances: Mapping[str, Decimal] = field(default_factory=dict)
+    positions: Mapping[str, Position] = field(default_factory=dict)
+    working_orders: tuple[Order, ...] = ()
+    order_counts: Mapping[OrderStatus, int] = field(default_factory=dict)
+    fill_count: int = 0
+    recent_cycles: tuple[CycleRecord, ...] = ()  # newest first
+
+
+def ledger_summary(database: Database, *, recent_cycles: int = DEFAULT_RECENT_CYCLES) -> LedgerSummary:
+    """Read the summary from committed state (or the active unit of work's, if one is open)."""
+    return LedgerSummary(
+        path=database.path,
+        schema_version=database.schema_version,
+        event_count=database.events.count(),
+        last_hash=database.events.last_hash(),
+        balances=database.balances.all(),
+        positions=database.positions.all(),
+        working_orders=tuple(database.orders.working()),
+        order_counts=database.orders.count_by_status(),
+        fill_count=database.fills.count(),
+        recent_cycles=tuple(database.cycles.recent(recent_cycles)),
+    )
+
+
+def render_summary(summary: LedgerSummary) -> str:
+    """Plain text, one section per concept, decimals in canonical form (never rounded)."""
+    lines = [
+        f"Ledger {summary.path}",
+        f"  schema {summary.schema_version}, {summary.event_count} events,"
+        f" last hash {summary.last_hash[:16]}",
+        "",
+        *_balances(summary.balances),
+        "",
+        *_positions(summary.positions),
+        "",
+        *_orders(summary),
+        "",
+        f"Fills: {summary.fill_count}",
+        "",
+        *_cycles(summary.recent_cycles),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _balances(balances: Mapping[str, Decimal]) -> list[str]:
+    if not balances:
+        return ["Balances: none"]
+    width = max(len(canonical(total)) for total in balances.values())
+    return ["Balances"] + [f"  {asset:<8} {canonical(total):>{width}}" for asset, total in balances.items()]
+
+
+def _positions(positions: Mapping[str, Position]) -> list[str]:
+    if not positions:
+        return ["Positions: none"]
+    lines = ["Positions"]
+    for symbol, position in positions.items():
+        lines.append(
+            f"  {symbol:<10} quantity {canonical(position.quantity)}"
+            f"  average cost {canonical(position.average_cost.quantize(Decimal('0.00000001')))}"
+            f"  realized PnL {canonical(position.realized_pnl)}  fees {canonical(position.fees_paid)}"
+        )
+    return lines
+
+
+def _orders(summary: LedgerSummary) -> list[str]:
+    total = sum(summary.order_counts.values())
+    counts = ", ".join(f"{status.value} {n}" for status, n in summary.order_counts.items())
+    lines = [f"Orders: {total}" + (f" ({counts})" if counts else "")]
+    if summary.working_orders:
+        lines.append(f"Working orders ({len(summary.working_orders)})")
+    for order in summary.working_orders:
+        lines.append(
+            f"  {order.client_order_id}  {order.symbol} {order.side.value} {canonical(order.quantity)}"
+            f" @ {canonical(order.price)}  filled {canonical(order.filled_quantity)}  {order.status.value}"
+        )
+    return lines
+
+
+def _cycles(cycles: tuple[CycleRecord, ...]) -> list[str]:
+    if not cycles:
+        return ["Cycles: none"]
+    lines = [f"Last {len(cycles)} cycles (newest first)"]
+    for cycle in cycles:
+        duration = f"{cycle.duration_ms} ms" if cycle.duration_ms is not None else "-"
+        profile = "/".join(part for part in (cycle.stage, cycle.mode) if part)
+        counters = " ".join(f"{name}={value}" for name, value in sorted(cycle.counters.items()))
+        lines.append(
+            f"  #{cycle.cycle_id:<6} {cycle.status:<9} {duration:>9}  {profile}  {counters}".rstrip()
+        )
+    return lines

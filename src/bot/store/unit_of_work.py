@@ -1,0 +1,95 @@
+"""The unit of work: one IMMEDIATE transaction that rolls back unless told to commit."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from types import TracebackType
+
+from bot.domain.events import EventType
+from bot.store import event_log, projections
+from bot.store.errors import StoreError
+from bot.store.payloads import canonicalise, dumps, loads
+from bot.store.repositories import Repositories
+
+
+class UnitOfWork(Repositories):
+    """Use as `with database.unit_of_work() as uow: ...; uow.commit()`.
+
+    Entering takes the write lock (BEGIN IMMEDIATE); leaving without `commit()` rolls back.
+    Repositories (`uow.orders`, `uow.balances`, ...) see this transaction's own writes.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, on_close: Callable[[], None]) -> None:
+        super().__init__(conn)
+        self._conn = conn
+        self._on_close = on_close
+        self._active = False
+
+    def __enter__(self) -> UnitOfWork:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            self._on_close()
+            raise StoreError(f"cannot start a ledger transaction: {e}") from e
+        self._active = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._active:
+            self.rollback()
+
+    def record(self, event_type: EventType, payload: Mapping[str, object]) -> bool:
+        """Apply an event to the projections and, if it is new, append it to the hash-chained log.
+
+        Returns False (and appends nothing) when the event is an idempotent duplicate per ADR 0001.
+        Raises TypeError for a float anywhere in the payload, StoreError for a malformed payload.
+        """
+        self._require_active()
+        text = dumps(canonicalise(payload))
+        stored = loads(text)  # apply exactly what verify will replay from the log
+        ts_ms = stored.get("ts_ms")
+        if isinstance(ts_ms, bool) or not isinstance(ts_ms, int):
+            raise StoreError(
+                f"{event_type} payload: 'ts_ms' must be integer epoch milliseconds, got {ts_ms!r}"
+            )
+        # A savepoint keeps a failed record from leaving half a projection in the transaction.
+        self._conn.execute("SAVEPOINT record_event")
+        try:
+            is_new = projections.apply(self._conn, event_type, stored)
+            if is_new:
+                event_log.append(
+                    self._conn, ts_ms=ts_ms, event_type=EventType(event_type).value, payload=text
+                )
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK TO record_event")
+                self._conn.execute("RELEASE record_event")
+            raise
+        self._conn.execute("RELEASE record_event")
+        return is_new
+
+    def commit(self) -> None:
+        """Commit everything recorded so far; the unit of work is finished afterwards."""
+        self._require_active()
+        self._conn.execute("COMMIT")
+        self._finish()
+
+    def rollback(self) -> None:
+        self._require_active()
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        self._finish()
+
+    def _finish(self) -> None:
+        self._active = False
+        self._on_close()
+
+    def _require_active(self) -> None:
+        if not self._active:
+            raise StoreError("this unit of work is not active (use it in a `with` block, before commit)")

@@ -1,0 +1,107 @@
+"""The acceptance path: `bot run --loop` against the simulator over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from tests.integration.conftest import bot, bot_env
+
+pytestmark = pytest.mark.integration
+
+
+def ledger_rows(db, sql):
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def sim_totals(account) -> dict[str, Decimal]:
+    return {
+        asset: Decimal(b["total"]) for asset, b in account["balances"].items() if Decimal(b["total"]) != 0
+    }
+
+
+def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digit(simulator, tmp_path):
+    db = tmp_path / "bot.sqlite"
+    env = bot_env(simulator.url, db)
+    first = bot(["run", "--loop", "--max-cycles", "50", "--cycle-seconds", "0.05"], env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "50 cycles" in first.stdout
+    # Resting orders keep filling while the market moves; freeze it and let one cycle reconcile.
+    simulator.freeze()
+    assert bot(["run", "--once"], env).returncode == 0
+
+    fills = ledger_rows(db, "SELECT trade_id, side FROM fills")
+    assert fills, "no order was filled in 50 cycles"
+    assert {side for _, side in fills} == {"buy", "sell"}, "expected both entries and profit-taking exits"
+
+    account = simulator.account()
+    ledger_balances = {a: Decimal(t) for a, t in ledger_rows(db, "SELECT asset, total FROM balances")}
+    ledger_balances = {a: t for a, t in ledger_balances.items() if t != 0}
+    assert ledger_balances == sim_totals(account)
+
+    verify = bot(["ledger", "verify"], env)
+    assert verify.returncode == 0, verify.stderr
+
+    # Run the same cycles again against the same ledger and exchange: nothing is duplicated.
+    simulator.freeze(False)
+    second = bot(["run", "--loop", "--max-cycles", "10", "--cycle-seconds", "0.05"], env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    simulator.freeze()
+    assert bot(["run", "--once"], env).returncode == 0
+    account = simulator.account()
+    sim_client_ids = Counter(o["client_order_id"] for o in account["orders"])
+    assert all(n == 1 for n in sim_client_ids.values()), "a client order id reached the exchange twice"
+    ledger_ids = {
+        cid
+        for (cid,) in ledger_rows(
+            db, "SELECT client_order_id FROM orders WHERE exchange_order_id IS NOT NULL"
+        )
+    }
+    assert ledger_ids == set(sim_client_ids)
+    sim_trades = {str(t["id"]) for t in account["trades"]}
+    ledger_trades = [tid for (tid,) in ledger_rows(db, "SELECT trade_id FROM fills")]
+    assert len(ledger_trades) == len(set(ledger_trades))
+    assert set(ledger_trades) == sim_trades
+    final_balances = {
+        a: Decimal(t) for a, t in ledger_rows(db, "SELECT asset, total FROM balances") if Decimal(t) != 0
+    }
+    assert final_balances == sim_totals(account)
+    assert bot(["ledger", "verify"], env).returncode == 0
+
+
+def test_wrong_secret_is_an_auth_error_and_nothing_is_traded(simulator, tmp_path):
+    db = tmp_path / "bot.sqlite"
+    wrong = "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE="
+    result = bot(["run", "--once"], bot_env(simulator.url, db, BOT_EXCHANGE__API_SECRET=wrong))
+    assert result.returncode == 5
+    assert "Unauthorized" in result.stderr
+    assert simulator.account()["orders"] == []
+
+
+def test_a_second_instance_on_the_same_database_is_refused(simulator, tmp_path):
+    from bot.app.lock import InstanceLock
+
+    db = tmp_path / "bot.sqlite"
+    with InstanceLock(db):
+        result = bot(["run", "--once"], bot_env(simulator.url, db))
+    assert result.returncode == 3
+    assert "another bot process holds" in result.stderr
+
+
+def test_a_database_from_a_newer_version_is_refused_and_left_unchanged(simulator, tmp_path):
+    db = tmp_path / "bot.sqlite"
+    env = bot_env(simulator.url, db)
+    assert bot(["run", "--once"], env).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 999")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    before = db.read_bytes()
+    result = bot(["run", "--once"], env)
+    assert result.returncode == 4
+    assert "newer than this bot knows" in result.stderr
+    assert db.read_bytes() == before

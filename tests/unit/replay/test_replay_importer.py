@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.replay import (
+    DatasetError,
+    Gap,
+    ImportResult,
+    import_ohlcv,
+    import_ohlcv_to_dir,
+    load_dataset,
+    read_manifest,
+)
+
+HEADER = "timestamp,open,high,low,close,volume"
+MINUTE_MS = 60_000
+START_MS = 1_640_995_200_000  # 2022-01-01 00:00:00 UTC
+
+
+def _bar(minute: int, close: str = "40000.5", volume: str = "80001") -> str:
+    return f"2022-01-01 00:{minute:02d}:00.000000,40000,40100,39900,{close},{volume}"
+
+
+def _write_csv(tmp_path: Path) -> Path:
+    # Minutes 3 and 4 are missing; the bar of minute 7 (line 7) is malformed.
+    lines = [HEADER, _bar(0), _bar(1), _bar(2), _bar(5), _bar(6), _bar(7, close="4x0"), _bar(8)]
+    path = tmp_path / "bars.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _import(path: Path) -> ImportResult:
+    return import_ohlcv(
+        path, symbol="BTCTRY", base="BTC", quote="TRY", price_scale_factor=Decimal(35), spread_bps=Decimal(4)
+    )
+
+
+def test_a_malformed_row_is_named_by_file_and_line(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path)
+
+    with pytest.raises(DatasetError) as caught:
+        _import(path)
+
+    assert caught.value.path == path
+    assert caught.value.line == 7
+    assert "bars.csv:7: close '4x0' is not a decimal number" in str(caught.value)
+
+
+def test_skipped_rows_are_counted_and_gaps_reported(tmp_path: Path) -> None:
+    result = import_ohlcv(
+        _write_csv(tmp_path),
+        symbol="BTCTRY",
+        base="BTC",
+        quote="TRY",
+        price_scale_factor=Decimal(35),
+        spread_bps=Decimal(4),
+        skip_malformed=True,
+    )
+
+    assert (result.rows_read, result.rows_skipped) == (7, 1)
+    assert "bars.csv:7: close '4x0'" in result.skipped[0].message
+    assert result.dataset.step_ms == MINUTE_MS
+    assert result.gaps == (
+        Gap(start_ms=START_MS + 3 * MINUTE_MS, end_ms=START_MS + 4 * MINUTE_MS, missing_steps=2),
+        Gap(start_ms=START_MS + 7 * MINUTE_MS, end_ms=START_MS + 7 * MINUTE_MS, missing_steps=1),
+    )
+    assert result.missing_steps == 3
+    assert [row.ts_ms for row in result.dataset.rows["BTCTRY"]] == [
+        START_MS + minute * MINUTE_MS for minute in (0, 1, 2, 5, 6, 8)
+    ]
+
+
+def test_prices_are_scaled_and_the_book_is_modelled(tmp_path: Path) -> None:
+    result = import_ohlcv(
+        _write_csv(tmp_path),
+        symbol="BTCTRY",
+        base="BTC",
+        quote="TRY",
+        price_scale_factor=Decimal(35),
+        spread_bps=Decimal(4),
+        depth_ratio=Decimal("0.05"),
+        skip_malformed=True,
+    )
+    row = result.dataset.rows["BTCTRY"][0]
+    rules = result.dataset.pairs["BTCTRY"]
+
+    # close 40000.5 x 35 = 1400017.5 -> 1400018 on the tick; half spread = 280.0036 TRY.
+    assert row.last == Decimal(1400018)
+    assert (row.bid, row.ask) == (Decimal(1399737), Decimal(1400299))
+    # quote volume 80001 / close 40000.5 = 2 BTC; 5% of it rests at the top of the book.
+    assert row.volume == Decimal(2)
+    assert row.bid_qty == row.ask_qty == Decimal("0.1")
+    assert rules.price_scale == 0 and rules.tick_size == 1
+    assert rules.min_price == 1 and rules.max_price >= Decimal(40100 * 35 * 10)
+
+
+def test_top_quantity_never_drops_below_one_minimum_order(tmp_path: Path) -> None:
+    path = tmp_path / "thin.csv"
+    path.write_text("\n".join([HEADER, _bar(0, volume="1"), _bar(1, volume="0")]) + "\n")
+
+    result = _import(path)
+
+    for row in result.dataset.rows["BTCTRY"]:
+        assert row.bid * row.bid_qty >= Decimal("99.91")
+        assert row.ask * row.ask_qty >= Decimal("99.91")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("time,open,high,low,close,volume\n", r"bars.csv:1: bad header: missing column\(s\) timestamp"),
+        (f"{HEADER}\n{_bar(0)}\n", "only 1 usable row"),
+        (f"{HEADER}\n{_bar(1)}\n{_bar(0)}\n", r"bars.csv:3: timestamp .* is not after the previous"),
+        (f"{HEADER}\n{_bar(0)}\n2022-13-01 00:00:00,1,1,1,1,1\n", r"bars.csv:3: timestamp .* not ISO 8601"),
+        (f"{HEADER}\n{_bar(0)}\n{_bar(1, close='40200')}\n", r"bars.csv:3: inconsistent bar"),
+    ],
+)
+def test_bad_input_is_named(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "bars.csv"
+    path.write_text(content)
+
+    with pytest.raises(DatasetError, match=expected):
+        _import(path)
+
+
+def test_import_to_dir_writes_a_dataset_that_loads(tmp_path: Path) -> None:
+    result = import_ohlcv_to_dir(
+        _write_csv(tmp_path),
+        tmp_path / "out",
+        symbol="BTCTRY",
+        base="BTC",
+        quote="TRY",
+        price_scale_factor=Decimal(35),
+        spread_bps=Decimal(4),
+        skip_malformed=True,
+    )
+
+    assert load_dataset(tmp_path / "out") == result.dataset
+    source = read_manifest(tmp_path / "out").source
+    assert "bars.csv" in source and "gaps=2 missing_steps=3" in source and "rows_skipped=1" in source
+
+
+def test_the_real_btc_month_imports(shared_data: Path) -> None:
+    result = import_ohlcv(
+        shared_data / "btc-perp-20211231-20220201_1m.csv",
+        symbol="BTCTRY",
+        base="BTC",
+        quote="TRY",
+        price_scale_factor=Decimal(35),
+        spread_bps=Decimal(4),
+    )
+    rows = result.dataset.rows["BTCTRY"]
+
+    assert (result.rows_read, result.rows_skipped) == (45_031, 0)
+    assert len(rows) == 45_031
+    assert result.dataset.step_ms == MINUTE_MS
+    assert result.gaps == ()  # the month is complete; a gap would be reported here
+    assert rows[0].last == Decimal(46377 * 35)  # first close 46377 USD
+    assert Decimal(33_061 * 35) <= min(row.last for row in rows)
+    assert max(row.last for row in rows) <= Decimal(47_988 * 35)
