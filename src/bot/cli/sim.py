@@ -27,7 +27,7 @@ def _decimal(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
-    help="Simulator TOML (accounts, fees, stamp window); see configs/exchange-sim.toml.",
+    help="Simulator TOML (accounts, fees, stamp window); see configs/simulator/exchange-sim.toml.",
 )
 @click.option(
     "--dataset",
