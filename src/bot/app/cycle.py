@@ -15,6 +15,7 @@ from bot.domain.decisions import Decision, approved_actions
 from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
+from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.execution.client_ids import client_order_id
 from bot.execution.executor import PlannedAction
@@ -43,16 +44,16 @@ def run_cycle(rt: Runtime) -> CycleResult:
     max_age: int | None = None
     with log_context(cycle_id=cycle_id):
         try:
-            market, account = _gather(rt)
+            rules = rt.rules(cycle_id)
+            market, account = _gather(rt, rules)
+            max_age = _max_data_age_ms(market, rt.clock.now_ms())
+            counters = _trade(rt, cycle_id, rules, market, account)
+            status = "degraded" if market.errors else "ok"
         except ExchangeError as error:
-            # Fail closed: without the account we cannot know balances or open orders.
-            log.error("account unavailable: no trading this cycle", extra={"fields": {"error": str(error)}})
+            # Fail closed: without rules, the account or a working exchange, nothing more is sent.
+            log.error("exchange unavailable: cycle abandoned safely", extra={"fields": {"error": str(error)}})
             rt.observer.exchange_error(error.endpoint, type(error).__name__)
             status = "degraded"
-        else:
-            counters = _trade(rt, cycle_id, market, account)
-            status = "degraded" if market.errors else "ok"
-            max_age = _max_data_age_ms(market, rt.clock.now_ms())
     duration_s = time.perf_counter() - started
     _complete(rt, cycle_id, status, counters, duration_s, max_age)
     return CycleResult(cycle_id=cycle_id, status=status, counters=counters, duration_s=duration_s)
@@ -70,24 +71,28 @@ def _start(rt: Runtime) -> int:
     return cycle_id
 
 
-def _gather(rt: Runtime) -> tuple[MarketSnapshot, AccountSnapshot]:
-    rules = rt.rules()
+def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot, AccountSnapshot]:
     market = gather_market(
         rt.market, rt.settings.universe.symbols, rt.settings.market_data.book_depth, rt.clock
     )
     account = gather_account(rt.gateway, rt.clock)
     rt.report_market(market)
     rt.seed_balances_once(account)
+    rt.resolver.resolve_all()  # first, so fills of a just-found order are linked to it
     recon = rt.reconciler.run(rules, account.open_orders)
-    rt.resolver.resolve_all()
     if recon.new_fills:
         account = gather_account(rt.gateway, rt.clock)  # fills changed balances; decide on fresh ones
     return market, account
 
 
-def _trade(rt: Runtime, cycle_id: int, market: MarketSnapshot, account: AccountSnapshot) -> dict[str, int]:
+def _trade(
+    rt: Runtime,
+    cycle_id: int,
+    rules: Mapping[str, PairRules],
+    market: MarketSnapshot,
+    account: AccountSnapshot,
+) -> dict[str, int]:
     now = rt.clock.now_ms()
-    rules = rt.rules()
     symbols = rt.settings.universe.symbols
     view = read_ledger_view(rt.database, symbols)
     rt.report_drift(view.balances, account)
@@ -102,7 +107,9 @@ def _trade(rt: Runtime, cycle_id: int, market: MarketSnapshot, account: AccountS
         ),
         rt.strategy_params,
     )
-    decisions = check_stage3(intents, _check_context(rt, cycle_id, now, market, account, view), rt.limits)
+    decisions = check_stage3(
+        intents, _check_context(rt, cycle_id, now, rules, market, account, view), rt.limits
+    )
     planned = _record_decisions(rt, cycle_id, decisions)
     report = rt.executor.execute(cycle_id, planned)
     return {
@@ -118,7 +125,13 @@ def _trade(rt: Runtime, cycle_id: int, market: MarketSnapshot, account: AccountS
 
 
 def _check_context(
-    rt: Runtime, cycle_id: int, now: int, market: MarketSnapshot, account: AccountSnapshot, view: LedgerView
+    rt: Runtime,
+    cycle_id: int,
+    now: int,
+    rules: Mapping[str, PairRules],
+    market: MarketSnapshot,
+    account: AccountSnapshot,
+    view: LedgerView,
 ) -> CheckContext:
     return CheckContext(
         cycle_id=cycle_id,
@@ -127,8 +140,9 @@ def _check_context(
         account=account,
         working_orders=view.working_orders,
         last_submit_ms=view.last_submit_ms,
-        rules=rt.rules(),
+        rules=rules,
         safety=rt.safety(view.frozen_symbols),
+        unresolved_buy_notional_try=view.unresolved_buy_notional,
     )
 
 

@@ -13,8 +13,12 @@ Kind = Literal["config", "locked", "database", "auth"]
 EXIT_CODES: dict[Kind, int] = {"config": 2, "locked": 3, "database": 4, "auth": 5}
 
 
+class CommandError(Exception):
+    """A command's arguments or inputs cannot be used (a file that exists, a bad dataset)."""
+
+
 def classify(error: BaseException) -> Kind | None:
-    if isinstance(error, ConfigError):
+    if isinstance(error, ConfigError | CommandError):
         return "config"
     if isinstance(error, InstanceLocked):
         return "locked"

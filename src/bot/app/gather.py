@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.domain.account import AccountSnapshot
 from bot.domain.clock import Clock
@@ -15,7 +15,11 @@ log = logging.getLogger(__name__)
 
 
 def gather_market(
-    source: MarketDataSource, symbols: Sequence[str], depth: int, clock: Clock
+    source: MarketDataSource,
+    symbols: Sequence[str],
+    depth: int,
+    clock: Clock,
+    on_error: Callable[[ExchangeError], None] = lambda error: None,
 ) -> MarketSnapshot:
     """A snapshot of every symbol that could be read; the others are listed in `errors`."""
     markets: dict[str, SymbolMarket] = {}
@@ -26,6 +30,7 @@ def gather_market(
             book = source.order_book(symbol, depth)
         except ExchangeError as error:
             errors[symbol] = f"{type(error).__name__}: {error}"
+            on_error(error)
             log.warning("market data unavailable", extra={"fields": {"symbol": symbol, "error": str(error)}})
             continue
         bid = book.bids[0].price if book.bids else ticker.bid

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.account import Position
+from bot.domain.money import ZERO, exact_product
 from bot.domain.orders import Order, OrderStatus, Side
 from bot.store.db import Database
+
+UNRESOLVED = (OrderStatus.PENDING_SUBMIT, OrderStatus.UNCERTAIN, OrderStatus.UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -18,6 +21,11 @@ class LedgerView:
     working_orders: Sequence[Order]
     last_submit_ms: Mapping[tuple[str, Side], int]
     frozen_symbols: frozenset[str]
+    unresolved_buy_notional: Decimal  # quote held back for buys that may exist on the exchange
+
+
+def _unresolved_buy(order: Order) -> bool:
+    return order.side is Side.BUY and order.status in UNRESOLVED
 
 
 def read_ledger_view(database: Database, symbols: Sequence[str]) -> LedgerView:
@@ -35,4 +43,7 @@ def read_ledger_view(database: Database, symbols: Sequence[str]) -> LedgerView:
             working_orders=working,
             last_submit_ms=last_submit,
             frozen_symbols=frozenset(o.symbol for o in working if o.status is OrderStatus.UNKNOWN),
+            unresolved_buy_notional=sum(
+                (exact_product(o.price, o.remaining_quantity) for o in working if _unresolved_buy(o)), ZERO
+            ),
         )

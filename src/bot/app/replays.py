@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from bot.config import ConfigError
+from bot.app.errors import CommandError
 from bot.replay import DEFAULT_PAIRS, DatasetError, import_ohlcv_to_dir, init_synthetic
 
 
@@ -19,7 +19,7 @@ def replay_init(
 ) -> str:
     unknown = [s for s in symbols if s not in DEFAULT_PAIRS]
     if unknown:
-        raise ConfigError(
+        raise CommandError(
             f"--symbol: {', '.join(unknown)} unknown; choose from {', '.join(sorted(DEFAULT_PAIRS))}"
         )
     try:
@@ -27,7 +27,7 @@ def replay_init(
             out_dir, seed=seed, steps=steps, step_ms=step_ms, symbols=symbols or None, overwrite=overwrite
         )
     except DatasetError as e:
-        raise ConfigError(str(e)) from e
+        raise CommandError(f"{e} (pass --overwrite to replace it)" if out_dir.exists() else str(e)) from e
     return (
         f"wrote {out_dir}: {len(dataset.symbols)} symbols ({', '.join(dataset.symbols)}), {steps} steps of "
         f"{step_ms} ms, {_ms_to_iso(dataset.start_ms)} .. {_ms_to_iso(dataset.end_ms)} UTC, seed {seed}"
@@ -44,7 +44,7 @@ def replay_import(
     overwrite: bool,
 ) -> str:
     if not symbol.endswith("TRY") and not symbol.endswith("USDT"):
-        raise ConfigError(f"--symbol {symbol}: expected a pair like BTCTRY or BTCUSDT")
+        raise CommandError(f"--symbol {symbol}: expected a pair like BTCTRY or BTCUSDT")
     quote = "TRY" if symbol.endswith("TRY") else "USDT"
     base = symbol[: -len(quote)]
     try:
@@ -59,7 +59,7 @@ def replay_import(
             spread_bps=spread_bps,
         )
     except DatasetError as e:
-        raise ConfigError(str(e)) from e
+        raise CommandError(str(e)) from e
     dataset = result.dataset
     lines = [
         f"wrote {out_dir}: {symbol}, {result.rows_read} rows read, {result.rows_skipped} skipped, "

@@ -11,13 +11,14 @@ from bot.config import Settings
 from bot.domain.account import AccountSnapshot
 from bot.domain.clock import Clock
 from bot.domain.decisions import Decision
-from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
 from bot.domain.money import ZERO
 from bot.domain.symbols import PairRules
+from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway, MarketDataSource
 from bot.execution.executor import Executor
+from bot.execution.opening import seed_opening_balances
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainResolver
 from bot.obs.metrics import Metrics
@@ -47,14 +48,22 @@ class Runtime:
     ledger_id: str
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
     _rules: Mapping[str, PairRules] | None = None
-    _rules_age: int = 0
 
-    def rules(self) -> Mapping[str, PairRules]:
-        """Pair rules, fetched at start and refreshed every RULES_REFRESH_CYCLES calls."""
-        if self._rules is None or self._rules_age >= RULES_REFRESH_CYCLES * 3:
-            self._rules = self.market.pair_rules()
-            self._rules_age = 0
-        self._rules_age += 1
+    def rules(self, cycle_id: int) -> Mapping[str, PairRules]:
+        """Pair rules: fetched on the first cycle and refreshed every RULES_REFRESH_CYCLES cycles.
+
+        A failed refresh keeps the rules already known; with none known it raises ExchangeError.
+        """
+        if self._rules is None or cycle_id % RULES_REFRESH_CYCLES == 0:
+            try:
+                self._rules = self.market.pair_rules()
+            except ExchangeError as error:
+                if self._rules is None:
+                    raise
+                log.warning(
+                    "pair rules refresh failed; keeping the last ones",
+                    extra={"fields": {"error": str(error)}},
+                )
         return self._rules
 
     def safety(self, frozen_symbols: frozenset[str]) -> SafetyState:
@@ -69,15 +78,7 @@ class Runtime:
         )
 
     def seed_balances_once(self, account: AccountSnapshot) -> None:
-        """A new ledger opens with the exchange's balances; afterwards only fills move them."""
-        with self.database.unit_of_work() as uow:
-            if uow.state.get("balances.seeded") is not None:
-                return
-            now = self.clock.now_ms()
-            totals = {asset: b.total for asset, b in account.balances.items() if b.total != ZERO}
-            uow.record(EventType.BALANCES_SEEDED, {"ts_ms": now, "balances": totals})
-            uow.record(EventType.STATE_CHANGED, {"key": "balances.seeded", "value": str(now), "ts_ms": now})
-            uow.commit()
+        seed_opening_balances(self.database, account, self.clock)
 
     def report_drift(self, ledger_balances: Mapping[str, Decimal], account: AccountSnapshot) -> None:
         """Ledger total minus exchange total per asset; non-zero means something was missed."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from bot.config import ConfigError
+from bot.app.errors import CommandError
 from bot.replay import DatasetError, load_dataset
 from bot.sim import SimConfig, SimConfigError, load_sim_config, serve
 
@@ -20,7 +20,7 @@ def sim_config(
     try:
         config = load_sim_config(config_path) if config_path else SimConfig()
     except SimConfigError as e:
-        raise ConfigError(str(e)) from e
+        raise CommandError(str(e)) from e
     updates: dict[str, object] = {}
     if port is not None:
         updates["port"] = port
@@ -33,9 +33,11 @@ def sim_config(
 
 def serve_simulator(config: SimConfig, dataset_path: Path, on_ready: Callable[[str, int], None]) -> None:
     if not dataset_path.exists():
-        raise ConfigError(f"--dataset: {dataset_path} does not exist; create one with `bot replay-init PATH`")
+        raise CommandError(
+            f"--dataset: {dataset_path} does not exist; create one with `bot replay-init PATH`"
+        )
     try:
         dataset = load_dataset(dataset_path)
     except DatasetError as e:
-        raise ConfigError(f"--dataset: {e}") from e
+        raise CommandError(f"--dataset: {e}") from e
     serve(config, dataset, ready=on_ready)

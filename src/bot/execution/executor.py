@@ -111,9 +111,11 @@ class Executor:
             order = uow.orders.get(intent.client_order_id)
         if order is None or order.exchange_order_id is None:
             return
-        if not transition_allowed(order.status, OrderStatus.CANCEL_REQUESTED):
-            return
-        self._record(EventType.ORDER_CANCEL_REQUESTED, order.client_order_id, reason=intent.rationale)
+        if order.status is not OrderStatus.CANCEL_REQUESTED:
+            if not transition_allowed(order.status, OrderStatus.CANCEL_REQUESTED):
+                return
+            self._record(EventType.ORDER_CANCEL_REQUESTED, order.client_order_id, reason=intent.rationale)
+        # else: an earlier cancel may not have arrived; cancelling again is harmless, so send it.
         try:
             self._gateway.cancel_order(order.exchange_order_id)
         except ExchangeError as error:

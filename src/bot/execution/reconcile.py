@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.domain.events import EventType
-from bot.domain.orders import ExchangeOrder, Order, OrderStatus
+from bot.domain.orders import ExchangeOrder, Fill, Order, OrderStatus
 from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway
@@ -21,10 +21,12 @@ from bot.execution.lookup import find_by_exchange_id
 from bot.execution.observer import ExecutionObserver
 from bot.execution.records import fill_payload
 from bot.store.db import Database
+from bot.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 FILL_CURSOR_KEY = "fills.cursor_ms"
+FILL_FLOOR_KEY = "fills.floor_ms"  # when the ledger opened; older foreign fills are in its balances
 SETTLEABLE = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED, OrderStatus.CANCEL_REQUESTED)
 
 
@@ -81,18 +83,24 @@ class Reconciler:
             self._observer.exchange_error(error.endpoint, type(error).__name__)
             return
         with self._db.unit_of_work() as uow:
+            floor = int(uow.state.get(FILL_FLOOR_KEY) or "0")
             newest = cursor
             for fill in fills:
                 pair = rules.get(fill.symbol)
                 if pair is None:
+                    # Not skipped silently: the cursor stops here so the fill is read again.
                     log.error("fill for a pair without rules", extra={"fields": {"trade_id": fill.trade_id}})
                     report.errors += 1
-                    continue
-                client_id = fill.client_order_id
-                if client_id is None:
-                    known = uow.orders.by_exchange_id(fill.exchange_order_id)
-                    client_id = known.client_order_id if known else None
-                if uow.record(EventType.ORDER_FILLED, fill_payload(fill, pair, client_id)):
+                    break
+                ours = self._our_client_id(uow, fill)
+                if ours is None and fill.ts_ms < floor:
+                    continue  # history from before this ledger opened: already in its balances
+                if ours is None:
+                    log.warning(
+                        "fill for an order this ledger did not place (manual trade?)",
+                        extra={"fields": {"trade_id": fill.trade_id, "symbol": fill.symbol}},
+                    )
+                if uow.record(EventType.ORDER_FILLED, fill_payload(fill, pair, ours)):
                     report.new_fills += 1
                     self._observer.order_filled(fill.symbol, fill.side.value)
                 newest = max(newest, fill.ts_ms)
@@ -102,6 +110,13 @@ class Reconciler:
                     {"key": FILL_CURSOR_KEY, "value": str(newest), "ts_ms": self._clock.now_ms()},
                 )
             uow.commit()
+
+    @staticmethod
+    def _our_client_id(uow: UnitOfWork, fill: Fill) -> str | None:
+        if fill.client_order_id is not None and uow.orders.get(fill.client_order_id) is not None:
+            return fill.client_order_id
+        known = uow.orders.by_exchange_id(fill.exchange_order_id)
+        return known.client_order_id if known else None
 
     def settle_closed(self, open_on_exchange: Sequence[ExchangeOrder], report: ReconcileReport) -> None:
         with self._db.unit_of_work() as uow:

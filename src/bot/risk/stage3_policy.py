@@ -43,6 +43,8 @@ class CheckContext:
     last_submit_ms: Mapping[tuple[str, Side], int]
     rules: Mapping[str, PairRules]
     safety: SafetyState
+    # Buys whose outcome is unknown count as if they had taken the cash (ARCHITECTURE §3.3).
+    unresolved_buy_notional_try: Decimal = ZERO
 
 
 @dataclass(slots=True)
@@ -54,6 +56,7 @@ class _Budget:
     quote_committed: Decimal = ZERO
     base_committed: dict[str, Decimal] = field(default_factory=dict)
     opened: dict[str, int] = field(default_factory=dict)
+    sides: set[tuple[str, Side]] = field(default_factory=set)
 
 
 class _Refused(Exception):
@@ -161,6 +164,8 @@ def _check_policy(intent: SubmitIntent, ctx: CheckContext, limits: Stage3Limits,
             working=str(working),
             limit=str(limits.max_open_orders_per_symbol),
         )
+    if limits.side_cooldown_ms > 0 and (intent.symbol, intent.side) in budget.sides:
+        raise _Refused(DecisionLayer.RISK_POLICY, ReasonCode.SIDE_COOLDOWN, since_last_ms="0")
     last = ctx.last_submit_ms.get((intent.symbol, intent.side))
     if last is not None and ctx.now_ms - last < limits.side_cooldown_ms:
         raise _Refused(
@@ -186,7 +191,12 @@ def _check_capital(
         if held <= 0:
             raise _Refused(DecisionLayer.CAPITAL, ReasonCode.INSUFFICIENT_BASE_BALANCE, free=str(held))
         return _cap(quantity, held, ReasonCode.INSUFFICIENT_BASE_BALANCE, caps)
-    spendable = ctx.account.free(limits.quote_asset) - limits.cash_reserve_try - budget.quote_committed
+    spendable = (
+        ctx.account.free(limits.quote_asset)
+        - limits.cash_reserve_try
+        - ctx.unresolved_buy_notional_try
+        - budget.quote_committed
+    )
     if spendable <= 0:
         raise _Refused(
             DecisionLayer.CAPITAL,
@@ -210,6 +220,7 @@ def _commit(intent: SubmitIntent, base: str, budget: _Budget, limits: Stage3Limi
     budget.submits += 1
     budget.notional += notional
     budget.opened[intent.symbol] = budget.opened.get(intent.symbol, 0) + 1
+    budget.sides.add((intent.symbol, intent.side))
     if intent.side is Side.BUY:
         budget.quote_committed += notional * (1 + limits.fee_allowance_ratio)
     else:

@@ -104,6 +104,40 @@ def _advance_order(conn: sqlite3.Connection, fill: Fill) -> None:
     )
 
 
+def adopt_orphan_fills(conn: sqlite3.Connection, client_order_id: str, exchange_order_id: str) -> None:
+    """Link fills recorded before their order's exchange id was known, and count them on it.
+
+    A fill can be ingested while its order is still uncertain (the trade report may carry no
+    client id); once a lookup names the order's exchange id, those fills belong to it.
+    """
+    rows = conn.execute(
+        "SELECT quantity FROM fills WHERE exchange_order_id = ? AND client_order_id IS NULL",
+        (exchange_order_id,),
+    ).fetchall()
+    if not rows:
+        return
+    conn.execute(
+        "UPDATE fills SET client_order_id = ? WHERE exchange_order_id = ? AND client_order_id IS NULL",
+        (client_order_id, exchange_order_id),
+    )
+    order = conn.execute(
+        "SELECT quantity, filled_quantity, status FROM orders WHERE client_order_id = ?", (client_order_id,)
+    ).fetchone()
+    quantity, filled_quantity, status = order
+    filled = Decimal(filled_quantity) + sum((Decimal(q) for (q,) in rows), ZERO)  # apply() sets precision
+    current = OrderStatus(status)
+    if filled >= Decimal(quantity):
+        new_status = OrderStatus.FILLED
+    elif current.is_terminal:
+        new_status = current
+    else:
+        new_status = OrderStatus.PARTIALLY_FILLED
+    conn.execute(
+        "UPDATE orders SET filled_quantity = ?, status = ? WHERE client_order_id = ?",
+        (canonical(filled), new_status.value, client_order_id),
+    )
+
+
 def _balance(conn: sqlite3.Connection, asset: str) -> Decimal:
     row = conn.execute("SELECT total FROM balances WHERE asset = ?", (asset,)).fetchone()
     return Decimal(row[0]) if row else ZERO

@@ -17,7 +17,7 @@ from bot.domain.money import canonical
 from bot.domain.orders import OrderStatus
 from bot.store import event_log
 from bot.store.errors import StoreError
-from bot.store.fill_projection import apply_fill, set_balance
+from bot.store.fill_projection import adopt_orphan_fills, apply_fill, set_balance
 from bot.store.payloads import Fields, Payload, canonicalise, dumps
 
 # Pinned so live and verify compute the same digits whatever the caller's decimal context is.
@@ -135,6 +135,7 @@ def _order_accepted(conn: sqlite3.Connection, fields: Fields) -> bool:
         "UPDATE orders SET exchange_order_id = COALESCE(exchange_order_id, ?) WHERE client_order_id = ?",
         (fields.text("exchange_order_id"), fields.text("client_order_id")),
     )
+    adopt_orphan_fills(conn, fields.text("client_order_id"), fields.text("exchange_order_id"))
     return True
 
 

@@ -7,20 +7,22 @@ from decimal import Decimal as D
 import pytest
 
 from bot.app.ledger_view import read_ledger_view
+from bot.domain.account import AccountSnapshot
 from bot.domain.dataset import Dataset, MarketRow
 from bot.domain.decisions import Decision, DecisionLayer, ReasonCode, Verdict, approved_actions
 from bot.domain.events import EventType
 from bot.domain.intents import CancelIntent, OrderIntent, SubmitIntent
 from bot.domain.orders import OrderStatus, Side, SubmitAck, SubmitOrder
-from bot.exchange.errors import UncertainOutcome
+from bot.exchange.errors import Transient, UncertainOutcome
 from bot.exchange.matching import FeeSchedule, MatchingEngine
 from bot.exchange.paper import PaperGateway
 from bot.exchange.replay import ReplayMarketData
 from bot.execution.executor import Executor, PlannedAction
 from bot.execution.observer import NullObserver
+from bot.execution.opening import seed_opening_balances
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
-from bot.store import Database
+from bot.store import Database, verify_ledger
 from bot.testing import FakeClock
 from bot.testing.builders import btctry_rules
 
@@ -161,3 +163,94 @@ def test_an_order_never_found_becomes_unknown_and_freezes_its_symbol(env):
     assert view.frozen_symbols == frozenset({"BTCTRY"})
     assert [o.client_order_id for o in view.working_orders] == ["b3-t-1-0"]  # still counts against caps
     assert lossy.open_orders() == []  # and it was never sent again
+
+
+def test_trade_history_from_before_the_ledger_opened_is_not_applied_again(env):
+    clock, gateway, _ = env
+    db = Database.in_memory()
+    _executor, reconciler, _ = parts(clock, gateway, db)
+    # The operator bought by hand before the bot existed: a taker fill at the current ask.
+    gateway.submit_order(
+        SubmitOrder(
+            client_order_id=None, symbol="BTCTRY", side=Side.BUY, price=D("1400100"), quantity=D("0.001")
+        )
+    )
+    clock.advance(1_000)
+    account = AccountSnapshot(ts_ms=clock.now_ms(), balances=gateway.balances())
+    assert seed_opening_balances(db, account, clock)
+    assert not seed_opening_balances(db, account, clock)
+    report = reconciler.run(DATASET.pairs, gateway.open_orders())
+    assert report.new_fills == 0
+    assert db.balances.all() == {a: b.total for a, b in gateway.balances().items() if b.total}
+    assert db.positions.all() == {}
+    db.close()
+
+
+class FailsFirstCancel(PaperGateway):
+    failures = 1
+
+    def cancel_order(self, exchange_order_id: str) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise Transient("connection reset", endpoint="DELETE /api/v1/order")
+        super().cancel_order(exchange_order_id)
+
+
+def test_a_cancel_that_did_not_arrive_is_sent_again_next_time(env):
+    clock, gateway, db = env
+    flaky = FailsFirstCancel(gateway._market, gateway._engine, clock)
+    executor, reconciler, _ = parts(clock, flaky, db)
+    low = SubmitIntent(symbol="BTCTRY", side=Side.BUY, price=D("1300000"), quantity=D("0.001"))
+    executor.execute(1, plan(low, "b3-t-1-0"))
+    cancel = CancelIntent(symbol="BTCTRY", side=Side.BUY, client_order_id="b3-t-1-0", rationale="ttl")
+    assert executor.execute(2, plan(cancel, None)).errors == 1
+    assert len(flaky.open_orders()) == 1
+    assert executor.execute(3, plan(cancel, None)).errors == 0
+    assert flaky.open_orders() == []
+    reconciler.run(DATASET.pairs, flaky.open_orders())
+    assert db.orders.get("b3-t-1-0").status is OrderStatus.CANCELED
+
+
+def test_a_fill_seen_before_its_order_was_found_is_linked_when_it_is(env):
+    _clock, _gateway, db = env
+    with db.unit_of_work() as uow:
+        uow.record(
+            EventType.ORDER_SUBMIT_REQUESTED,
+            {
+                "client_order_id": "b3-t-1-0",
+                "cycle_id": 1,
+                "ts_ms": T0,
+                "symbol": "BTCTRY",
+                "side": "buy",
+                "price": D("1400100"),
+                "quantity": D("0.001"),
+            },
+        )
+        uow.record(
+            EventType.ORDER_SUBMIT_UNCERTAIN, {"client_order_id": "b3-t-1-0", "ts_ms": T0, "message": "t/o"}
+        )
+        uow.record(
+            EventType.ORDER_FILLED,
+            {
+                "trade_id": "77",
+                "client_order_id": None,
+                "exchange_order_id": "9",
+                "symbol": "BTCTRY",
+                "base": "BTC",
+                "quote": "TRY",
+                "side": "buy",
+                "price": D("1400100"),
+                "quantity": D("0.001"),
+                "fee": D("1.4001"),
+                "tax": D("0"),
+                "fee_asset": "TRY",
+                "ts_ms": T0,
+            },
+        )
+        uow.record(
+            EventType.ORDER_ACCEPTED, {"client_order_id": "b3-t-1-0", "exchange_order_id": "9", "ts_ms": T0}
+        )
+        uow.commit()
+    order = db.orders.get("b3-t-1-0")
+    assert (order.status, order.filled_quantity) == (OrderStatus.FILLED, D("0.001"))
+    assert verify_ledger(db).ok

@@ -98,7 +98,7 @@ def test_cash_reserve_cap_below_min_notional_is_rejected():
 
 def test_cycle_notional_caps_then_exhausts():
     intents = [replace(buy("2000"), symbol="BTCTRY") for _ in range(3)]
-    limits = replace(LIMITS, max_open_orders_per_symbol=5)
+    limits = replace(LIMITS, max_open_orders_per_symbol=5, side_cooldown_ms=0)
     decisions = check_stage3(intents, ctx(), limits)
     assert [d.verdict for d in decisions] == [Verdict.APPROVED, Verdict.CAPPED, Verdict.REJECTED]
     assert decisions[1].reason_code is ReasonCode.NOTIONAL_PER_CYCLE_CAPPED
@@ -106,7 +106,9 @@ def test_cycle_notional_caps_then_exhausts():
 
 
 def test_max_orders_per_cycle():
-    limits = replace(LIMITS, max_open_orders_per_symbol=10, max_notional_per_cycle_try=D("100000"))
+    limits = replace(
+        LIMITS, max_open_orders_per_symbol=10, max_notional_per_cycle_try=D("100000"), side_cooldown_ms=0
+    )
     decisions = check_stage3([buy("200") for _ in range(4)], ctx(), limits)
     assert decisions[-1].reason_code is ReasonCode.MAX_ORDERS_PER_CYCLE
     assert sum(d.approved for d in decisions) == 3
@@ -120,6 +122,18 @@ def test_max_open_orders_per_symbol_counts_ledger_working_orders():
 def test_side_cooldown():
     [decision] = check_stage3([buy()], ctx(last_submit={("BTCTRY", Side.BUY): NOW - 5_000}), LIMITS)
     assert decision.reason_code is ReasonCode.SIDE_COOLDOWN
+
+
+def test_side_cooldown_also_holds_within_one_cycle():
+    limits = replace(LIMITS, max_open_orders_per_symbol=5)
+    decisions = check_stage3([buy(), buy()], ctx(), limits)
+    assert [d.reason_code for d in decisions] == [ReasonCode.OK, ReasonCode.SIDE_COOLDOWN]
+
+
+def test_buys_of_unresolved_orders_count_against_the_cash_reserve():
+    context = replace(ctx(free_try="1500"), unresolved_buy_notional_try=D("500"))
+    [decision] = check_stage3([buy("500")], context, LIMITS)
+    assert decision.reason_code is ReasonCode.CASH_RESERVE_BREACH
 
 
 def test_sell_capped_to_free_base_balance():

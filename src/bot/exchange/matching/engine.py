@@ -144,14 +144,18 @@ class MatchingEngine:
         quantity: Decimal,
         filled_quantity: Decimal,
         created_ms: int,
+        resting: bool = True,
     ) -> EngineOrder:
-        """Re-rest an order known from an earlier run (paper restarts), locking its remainder.
+        """Bring back an order known from an earlier run (paper restarts).
 
-        No validation or matching happens here: the order was accepted when it was first placed.
+        A resting order locks its remainder again; `resting=False` records it as canceled, so a
+        lookup finds its final state. No validation or matching happens here.
         """
         rules = self._pairs[symbol]
         remaining = quantity - filled_quantity
         asset, amount = required_lock(rules, self._fees, side=side, price=price, quantity=remaining)
+        if not resting:
+            amount = ZERO
         state = OrderState(
             order_id=order_id,
             account_id=account_id,
@@ -161,14 +165,15 @@ class MatchingEngine:
             price=price,
             quantity=quantity,
             filled_quantity=filled_quantity,
-            status=OrderStatus.PARTIALLY_FILLED if filled_quantity > 0 else OrderStatus.OPEN,
+            status=_restored_status(resting, filled_quantity),
             created_ms=created_ms,
             updated_ms=created_ms,
             locked=amount,
             lock_asset=asset,
         )
         self._orders[order_id] = state
-        self._open[order_id] = state
+        if resting:
+            self._open[order_id] = state
         self._next_order_id = max(self._next_order_id, order_id + 1)
         return state.snapshot()
 
@@ -276,3 +281,9 @@ class MatchingEngine:
         self._next_trade_id += 1
         self._trades.append(trade)
         return trade
+
+
+def _restored_status(resting: bool, filled_quantity: Decimal) -> OrderStatus:
+    if not resting:
+        return OrderStatus.CANCELED
+    return OrderStatus.PARTIALLY_FILLED if filled_quantity > 0 else OrderStatus.OPEN
