@@ -21,7 +21,9 @@ from bot.execution.client_ids import client_order_id
 from bot.execution.executor import PlannedAction
 from bot.execution.records import decision_payload
 from bot.obs.logging import log_context
+from bot.obs.tracing import span
 from bot.risk.stage3_policy import CheckContext, check_stage3
+from bot.store import StoreError
 from bot.strategy.profit_aware import StrategyView, decide
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def run_cycle(rt: Runtime) -> CycleResult:
     counters: dict[str, int] = {}
     status = "ok"
     max_age: int | None = None
-    with log_context(cycle_id=cycle_id):
+    with log_context(cycle_id=cycle_id), span("cycle", stage=STAGE, cycle_id=cycle_id):
         try:
             rules = rt.rules(cycle_id)
             market, account = _gather(rt, rules)
@@ -54,6 +56,11 @@ def run_cycle(rt: Runtime) -> CycleResult:
             log.error("exchange unavailable: cycle abandoned safely", extra={"fields": {"error": str(error)}})
             rt.observer.exchange_error(error.endpoint, type(error).__name__)
             status = "degraded"
+        except StoreError:
+            # The ledger refused a write: stop trading altogether, after saying so in the ledger.
+            log.critical("ledger write failed: stopping", exc_info=True)
+            _complete(rt, cycle_id, "failed", counters, time.perf_counter() - started, max_age)
+            raise
     duration_s = time.perf_counter() - started
     _complete(rt, cycle_id, status, counters, duration_s, max_age)
     return CycleResult(cycle_id=cycle_id, status=status, counters=counters, duration_s=duration_s)
@@ -73,16 +80,25 @@ def _start(rt: Runtime) -> int:
 
 def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot, AccountSnapshot]:
     market = gather_market(
-        rt.market, rt.settings.universe.symbols, rt.settings.market_data.book_depth, rt.clock
+        rt.market,
+        rt.settings.universe.symbols,
+        rt.settings.market_data.book_depth,
+        rt.clock,
+        on_error=lambda error: rt.observer.exchange_error(error.endpoint, type(error).__name__),
     )
     account = gather_account(rt.gateway, rt.clock)
     rt.report_market(market)
     rt.seed_balances_once(account)
+    with span("reconcile"):
+        return market, _reconcile(rt, rules, account)
+
+
+def _reconcile(rt: Runtime, rules: Mapping[str, PairRules], account: AccountSnapshot) -> AccountSnapshot:
     rt.resolver.resolve_all()  # first, so fills of a just-found order are linked to it
     recon = rt.reconciler.run(rules, account.open_orders)
     if recon.new_fills:
         account = gather_account(rt.gateway, rt.clock)  # fills changed balances; decide on fresh ones
-    return market, account
+    return account
 
 
 def _trade(

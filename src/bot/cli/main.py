@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.ledger import ledger
+from bot.cli.orders import orders
 from bot.cli.replay import replay_import, replay_init
 from bot.cli.run import run
 from bot.cli.settings import config
@@ -25,6 +26,7 @@ def cli() -> None:
 cli.add_command(run)
 cli.add_command(config)
 cli.add_command(ledger)
+cli.add_command(orders)
 cli.add_command(exchange_sim)
 cli.add_command(replay_init)
 cli.add_command(replay_import)

@@ -9,7 +9,7 @@ _FILL_OR_CLOSE = frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELED})
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.PENDING_SUBMIT: frozenset({S.OPEN, S.REJECTED, S.UNCERTAIN}) | _FILL_OR_CLOSE,
     S.UNCERTAIN: frozenset({S.OPEN, S.REJECTED, S.UNKNOWN}) | _FILL_OR_CLOSE,
-    S.UNKNOWN: frozenset({S.OPEN}) | _FILL_OR_CLOSE,
+    S.UNKNOWN: frozenset({S.OPEN, S.REJECTED}) | _FILL_OR_CLOSE,  # rejected: operator says never placed
     S.OPEN: frozenset({S.CANCEL_REQUESTED}) | _FILL_OR_CLOSE,
     S.PARTIALLY_FILLED: frozenset({S.CANCEL_REQUESTED}) | _FILL_OR_CLOSE,
     S.CANCEL_REQUESTED: _FILL_OR_CLOSE,

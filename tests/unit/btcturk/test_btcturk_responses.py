@@ -185,3 +185,12 @@ def test_user_trade_newer_variant_precise_amount_big_ids_client_id() -> None:
     assert fill.side is Side.BUY
     assert fill.quantity == Decimal("0.000400000000")
     assert fill.client_order_id == "my-id-1"
+
+
+@pytest.mark.parametrize(("field", "value"), [("amount", "0"), ("price", "0"), ("price", "-1")])
+def test_a_trade_row_that_could_not_have_happened_is_refused_at_the_codec(field: str, value: str) -> None:
+    def edit(payload: dict[str, Any]) -> None:
+        payload["data"][0][field] = value
+
+    with pytest.raises(MalformedPayload, match=rf"field 'data\[0\]\.{field}'"):
+        responses.parse_user_trades(200, {}, edited("user_trades.json", edit), "GET trades")

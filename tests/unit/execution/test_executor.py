@@ -20,6 +20,7 @@ from bot.exchange.replay import ReplayMarketData
 from bot.execution.executor import Executor, PlannedAction
 from bot.execution.observer import NullObserver
 from bot.execution.opening import seed_opening_balances
+from bot.execution.operator import CannotResolve, resolve_not_placed
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
 from bot.store import Database, verify_ledger
@@ -253,4 +254,21 @@ def test_a_fill_seen_before_its_order_was_found_is_linked_when_it_is(env):
         uow.commit()
     order = db.orders.get("b3-t-1-0")
     assert (order.status, order.filled_quantity) == (OrderStatus.FILLED, D("0.001"))
+    assert verify_ledger(db).ok
+
+
+def test_an_operator_settles_an_unknown_order_only_after_a_last_lookup(env):
+    clock, gateway, db = env
+    lossy = LosesSubmits(gateway._market, gateway._engine, clock)
+    executor, _, resolver = parts(clock, lossy, db, probe_limit=1)
+    executor.execute(1, plan(BUY, "b3-t-1-0"))
+    clock.advance(120_000)
+    resolver.resolve_all()
+    assert db.orders.get("b3-t-1-0").status is OrderStatus.UNKNOWN
+
+    status = resolve_not_placed(db, resolver, clock, "b3-t-1-0", "not in the exchange history")
+    assert status is OrderStatus.REJECTED
+    assert read_ledger_view(db, ["BTCTRY"]).frozen_symbols == frozenset()
+    with pytest.raises(CannotResolve, match="only unknown orders"):
+        resolve_not_placed(db, resolver, clock, "b3-t-1-0", "again")
     assert verify_ledger(db).ok

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from bot.domain.orders import Side
@@ -149,9 +149,16 @@ class TradeRow(WireModel):
     numerator_symbol: str
     denominator_symbol: str
     order_type: WireSide
-    price: Decimal
+    price: Decimal = Field(gt=0)
     amount: Decimal  # negative for sells
     precise_amount: Decimal | None = None  # newer responses; a JSON number
     fee: Decimal  # negative: a deduction
     tax: Decimal  # negative: a deduction
     order_client_id: str | None = None
+
+    @field_validator("amount", "precise_amount")
+    @classmethod
+    def _not_zero(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value == 0:
+            raise ValueError("a trade of zero quantity")
+        return value
