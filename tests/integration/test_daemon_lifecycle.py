@@ -97,3 +97,13 @@ def test_bad_configuration_is_refused_naming_the_key(tmp_path):
     override = bot(["run", "--once", "--set", "risk.max_notional_per_order_try=9000"], {"PATH": ""})
     assert override.returncode == 2
     assert "max_notional_per_cycle_try" in override.stderr
+
+
+def test_a_corrupt_ledger_file_is_refused_naming_it(tmp_path):
+    db = tmp_path / "bot.sqlite"
+    db.write_bytes(b"this is not a database" * 100)
+    before = db.read_bytes()
+    result = bot(["ledger", "show", "--db", str(db)], {"PATH": ""})
+    assert result.returncode == 4
+    assert str(db) in result.stderr
+    assert db.read_bytes() == before

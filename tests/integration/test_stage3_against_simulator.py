@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from decimal import Decimal
@@ -30,6 +31,12 @@ def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digi
     first = bot(["run", "--loop", "--max-cycles", "50", "--cycle-seconds", "0.05"], env)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "50 cycles" in first.stdout
+    logged = [json.loads(line) for line in first.stderr.splitlines() if '"event": "decision"' in line]
+    stored = ledger_rows(db, "SELECT cycle_id, symbol, side, verdict, reason_code, layer FROM decisions")
+    assert stored, "no decision was recorded"
+    assert sorted(stored) == sorted(
+        (d["cycle_id"], d["symbol"], d["side"], d["verdict"], d["reason_code"], d["layer"]) for d in logged
+    ), "every stored decision is logged as JSON with the same fields"
     # Resting orders keep filling while the market moves; freeze it and let one cycle reconcile.
     simulator.freeze()
     assert bot(["run", "--once"], env).returncode == 0
