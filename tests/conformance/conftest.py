@@ -1,0 +1,135 @@
+"""One contract, every ExchangeGateway: each fixture param builds a gateway over the same market.
+
+A `Venue` gives the suite what it needs beyond the gateway itself: a twin whose submit responses
+are lost after the venue accepted the order, and (where keys exist) a gateway with a wrong secret.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from bot.app.clocks import SystemClock
+from bot.domain.dataset import Dataset
+from bot.domain.orders import SubmitAck, SubmitOrder
+from bot.exchange.btcturk.auth import Credentials
+from bot.exchange.btcturk.sync_client import BtcturkClient
+from bot.exchange.errors import UncertainOutcome
+from bot.exchange.gateway import ExchangeGateway
+from bot.exchange.matching import FeeSchedule, MatchingEngine
+from bot.exchange.paper import PaperGateway
+from bot.exchange.replay import ReplayMarketData
+from bot.sim import SimAccount, SimConfig, running_simulator
+from bot.testing import FakeClock
+from tests.integration.conftest import API_KEY, API_SECRET, START_MS, oscillating_rows
+
+SEED = {"TRY": Decimal("50000")}
+WRONG_SECRET = "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE="
+
+
+@dataclass
+class Venue:
+    gateway: ExchangeGateway
+    lost_response_twin: Callable[[], ExchangeGateway]
+    wrong_secret_twin: Callable[[], ExchangeGateway] | None
+
+
+def market_dataset() -> Dataset:
+    from bot.replay.pair_specs import DEFAULT_PAIRS
+
+    return Dataset(
+        name="conformance",
+        step_ms=60_000,
+        pairs={"BTCTRY": DEFAULT_PAIRS["BTCTRY"].rules},
+        rows={"BTCTRY": oscillating_rows(Decimal("1400000"), 400, 30, Decimal("0.01"))},
+    )
+
+
+class _LoseSubmitResponses(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if request.method == "POST" and request.url.path == "/api/v1/order":
+            response.read()
+            raise httpx.ReadTimeout("response lost", request=request)
+        return response
+
+
+def _client(
+    url: str, secret: str = API_SECRET, transport: httpx.BaseTransport | None = None
+) -> BtcturkClient:
+    return BtcturkClient(
+        base_url=url,
+        graph_base_url=url,
+        credentials=Credentials(api_key=API_KEY, api_secret=secret),
+        timeout_s=5,
+        transport=transport,
+        now_ms=lambda: time.time_ns() // 1_000_000,
+        sleep=lambda s: None,
+        rng=random.Random(1),
+    )
+
+
+def _btcturk_sync() -> Iterator[Venue]:
+    config = SimConfig(accounts=(SimAccount(api_key=API_KEY, api_secret=API_SECRET, balances=SEED),), seed=5)
+    with running_simulator(config, market_dataset()) as url:
+        gateway = _client(url)
+        yield Venue(
+            gateway=gateway,
+            lost_response_twin=lambda: _client(url, transport=_LoseSubmitResponses()),
+            wrong_secret_twin=lambda: _client(url, secret=WRONG_SECRET),
+        )
+        gateway.close()
+
+
+class _LosesResponses(PaperGateway):
+    def submit_order(self, order: SubmitOrder) -> SubmitAck:
+        super().submit_order(order)
+        raise UncertainOutcome("response lost", endpoint="paper submit_order")
+
+
+def _paper_replay() -> Iterator[Venue]:
+    dataset = market_dataset()
+    clock = FakeClock(START_MS + 5 * 60_000)
+    market = ReplayMarketData(dataset, clock)
+    engine = MatchingEngine(dataset.pairs, FeeSchedule())
+    gateway = PaperGateway(market, engine, clock, initial_balances=SEED)
+    yield Venue(
+        gateway=gateway,
+        lost_response_twin=lambda: _LosesResponses(market, engine, clock),
+        wrong_secret_twin=None,
+    )
+
+
+def _paper_over_exchange_prices() -> Iterator[Venue]:
+    with running_simulator(SimConfig(seed=5), market_dataset()) as url:
+        public = BtcturkClient(base_url=url, graph_base_url=url, timeout_s=5, sleep=lambda s: None)
+        clock = SystemClock()
+        engine = MatchingEngine(public.pair_rules(), FeeSchedule())
+        gateway = PaperGateway(public, engine, clock, initial_balances=SEED)
+        yield Venue(
+            gateway=gateway,
+            lost_response_twin=lambda: _LosesResponses(public, engine, clock),
+            wrong_secret_twin=None,
+        )
+        public.close()
+
+
+VENUES = {
+    "btcturk-sync": _btcturk_sync,
+    "paper-replay": _paper_replay,
+    "paper-exchange-prices": _paper_over_exchange_prices,
+}
+
+
+@pytest.fixture(params=sorted(VENUES))
+def venue(request: pytest.FixtureRequest) -> Iterator[Venue]:
+    yield from VENUES[request.param]()
