@@ -62,3 +62,12 @@ class NotSent(Transient):
 
     For a submit this is a definite 'not placed', unlike a timeout after sending.
     """
+
+
+class CircuitOpen(NotSent):
+    """The client's circuit breaker is open: the request was refused locally and never sent."""
+
+
+class Throttled(RateLimited):
+    """The client's own rate limiter refused: the next free slot is further away than the client
+    will wait (`retry_after_s`). Nothing was sent."""
