@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.app.clocks import ReplayClock, SystemClock
 from bot.app.datasets import load_configured_dataset
-from bot.app.market_sources import build_market_and_gateway
+from bot.app.market_sources import ExchangeGuards, build_market_and_gateway
 from bot.app.runtime import MetricsObserver, Runtime
 from bot.config import Settings
 from bot.domain.clock import Clock
@@ -39,7 +39,8 @@ class Built:
 def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> Built:
     dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
     clock, advance = _clock_for(dataset, settings, database)
-    market, gateway, closers = build_market_and_gateway(settings, clock, database, dataset)
+    guards = ExchangeGuards.from_settings(settings)
+    market, gateway, closers = build_market_and_gateway(settings, clock, database, dataset, guards)
     observer = MetricsObserver(metrics)
     resolver = UncertainResolver(
         gateway=gateway,
@@ -73,6 +74,7 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> B
         limits=stage3_limits(settings),
         ledger_id=_ledger_id(database),
         close_hooks=closers,
+        exchange_degraded=lambda: guards.breaker.degraded,
     )
     return Built(runtime=runtime, advance=advance)
 

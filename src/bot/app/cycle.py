@@ -15,6 +15,7 @@ from bot.domain.decisions import Decision, approved_actions
 from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
+from bot.domain.orders import OrderStatus
 from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.execution.client_ids import client_order_id
@@ -111,6 +112,7 @@ def _trade(
     now = rt.clock.now_ms()
     symbols = rt.settings.universe.symbols
     view = read_ledger_view(rt.database, symbols)
+    rt.report_unknown_orders(sum(1 for o in view.working_orders if o.status is OrderStatus.UNKNOWN))
     rt.report_drift(view.balances, account)
     intents = decide(
         StrategyView(

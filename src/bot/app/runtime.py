@@ -47,6 +47,7 @@ class Runtime:
     limits: Stage3Limits
     ledger_id: str
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
+    exchange_degraded: Callable[[], bool] = lambda: False
     _rules: Mapping[str, PairRules] | None = None
 
     def rules(self, cycle_id: int) -> Mapping[str, PairRules]:
@@ -75,6 +76,7 @@ class Runtime:
             kill_switch=s.safety.kill_switch,
             max_data_age_ms=s.market_data.max_age_ms,
             frozen_symbols=frozen_symbols,
+            exchange_degraded=self.exchange_degraded(),
         )
 
     def seed_balances_once(self, account: AccountSnapshot) -> None:
@@ -91,6 +93,7 @@ class Runtime:
                 log.warning("ledger balance drift", extra={"fields": {"asset": asset, "drift": str(drift)}})
 
     def report_market(self, market: MarketSnapshot) -> None:
+        self.metrics.exchange_degraded.set(1 if self.exchange_degraded() else 0)
         now = self.clock.now_ms()
         for symbol, data in market.symbols.items():
             self.metrics.market_data_age_seconds.labels(symbol=symbol).set(data.age_ms(now) / 1000)
@@ -120,6 +123,9 @@ class Runtime:
             reason_code=decision.reason_code.value,
             layer=decision.layer.value,
         ).inc()
+
+    def report_unknown_orders(self, count: int) -> None:
+        self.metrics.orders_unknown.set(count)
 
     def on_cycle_completed(self, stage: str, status: str, duration_s: float) -> None:
         self.metrics.cycle_duration_seconds.labels(stage=stage).observe(duration_s)

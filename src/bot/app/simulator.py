@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 from bot.app.errors import CommandError
 from bot.replay import DatasetError, load_dataset
-from bot.sim import SimConfig, SimConfigError, load_sim_config, serve
+from bot.sim import (
+    FaultProfileError,
+    SimConfig,
+    SimConfigError,
+    apply_assignments,
+    load_fault_profile,
+    load_sim_config,
+    serve,
+)
 
 log = logging.getLogger(__name__)
 
 
 def sim_config(
-    config_path: Path | None, *, port: int | None, speed: Decimal | None, seed: int | None
+    config_path: Path | None,
+    *,
+    port: int | None,
+    speed: Decimal | None,
+    seed: int | None,
+    faults_path: Path | None = None,
+    fault_assignments: Sequence[str] = (),
 ) -> SimConfig:
+    """The config file (or defaults) with command-line overrides. Faults: the config's [faults],
+    replaced by `--faults FILE`, then each `--fault KEY=VALUE` applied on top."""
     try:
         config = load_sim_config(config_path) if config_path else SimConfig()
-    except SimConfigError as e:
+        faults = load_fault_profile(faults_path) if faults_path else config.faults
+        faults = apply_assignments(faults, fault_assignments)
+    except (SimConfigError, FaultProfileError) as e:
         raise CommandError(str(e)) from e
-    updates: dict[str, object] = {}
+    updates: dict[str, object] = {"faults": faults}
     if port is not None:
         updates["port"] = port
     if speed is not None:

@@ -47,7 +47,21 @@ def _decimal(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     help="Write the bound port here once listening (for scripts).",
 )
 @click.option("--speed", callback=_decimal, default=None, help="Dataset milliseconds per wall millisecond.")
-@click.option("--seed", type=int, default=None, help="Seed for every random choice.")
+@click.option("--seed", type=int, default=None, help="Seed for every random choice (faults included).")
+@click.option(
+    "--faults",
+    "faults_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Fault profile TOML (replaces the config's [faults]); see configs/faults/.",
+)
+@click.option(
+    "--fault",
+    "fault_assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override one fault knob (TOML value, repeatable), e.g. --fault http_429_ratio=0.2.",
+)
 def exchange_sim(
     config_path: Path | None,
     dataset_path: Path,
@@ -55,6 +69,8 @@ def exchange_sim(
     port_file: Path | None,
     speed: Decimal | None,
     seed: int | None,
+    faults_path: Path | None,
+    fault_assignments: tuple[str, ...],
 ) -> None:
     """Serve a BTCTurk-compatible exchange on loopback (REST), driven by a replay dataset."""
 
@@ -67,5 +83,12 @@ def exchange_sim(
             tmp.replace(port_file)
 
     with exit_on_known_errors():
-        config = sim_config(config_path, port=port, speed=speed, seed=seed)
+        config = sim_config(
+            config_path,
+            port=port,
+            speed=speed,
+            seed=seed,
+            faults_path=faults_path,
+            fault_assignments=fault_assignments,
+        )
         serve_simulator(config, dataset_path, ready)

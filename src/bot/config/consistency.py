@@ -56,6 +56,17 @@ def _wiring(s: Settings) -> list[str]:
                 f"loopback simulator (127.0.0.1/localhost), got {s.exchange.base_url!r}; "
                 'to trade on the real exchange set mode = "live" and arm it'
             )
+    md = s.market_data
+    if md.feed == "websocket" and md.source != "exchange":
+        out.append(
+            'market_data.feed = "websocket" requires market_data.source = "exchange" '
+            f"(got {md.source!r}); a replay has no stream to subscribe to"
+        )
+    if md.fallback_age_ms >= md.max_age_ms:
+        out.append(
+            f"market_data.fallback_age_ms ({md.fallback_age_ms}) must be below market_data.max_age_ms "
+            f"({md.max_age_ms}): REST takes over from a silent stream before the data counts as stale"
+        )
     quote = s.capital.quote_asset
     foreign = [sym for sym in s.universe.symbols if not sym.endswith(quote) or sym == quote]
     if foreign:

@@ -39,6 +39,11 @@ class ExchangeSettings(_Group):
     retry_base_delay_s: Seconds = Field(0.2, ge=0)
     retry_max_delay_s: Seconds = Field(5.0, ge=0)
     retry_budget_s: Seconds = Field(15.0, gt=0)
+    rate_limit_ratio: Seconds = Field(0.8, gt=0, le=1)  # use this share of BTCTurk's published limits
+    max_rate_wait_s: Seconds = Field(5.0, ge=0)  # a longer wait for a rate-limit slot fails the call
+    breaker_failure_threshold: Integer = Field(5, ge=1)  # consecutive failures: exchange degraded
+    breaker_probe_interval_s: Seconds = Field(15.0, gt=0)
+    max_clock_skew_ms: Integer = Field(1_000, ge=0)  # reported beyond this
     # Never from TOML: env BOT_EXCHANGE__API_KEY / BOT_EXCHANGE__API_SECRET, or the *_file keys.
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
@@ -51,6 +56,9 @@ class MarketDataSettings(_Group):
     dataset: Path = Path("replays/synthetic")
     max_age_ms: Integer = Field(120_000, gt=0)
     book_depth: Integer = Field(20, ge=1)
+    feed: Literal["rest", "websocket"] = "rest"
+    ws_url: str = Field("wss://ws-feed-pro.btcturk.com", pattern=r"^wss?://")
+    fallback_age_ms: Integer = Field(5_000, gt=0)
 
 
 class UniverseSettings(_Group):

@@ -35,6 +35,7 @@ class ReasonCode(StrEnum):
     MARKET_DATA_STALE = "market_data_stale"
     MARKET_DATA_MISSING = "market_data_missing"
     SYMBOL_FROZEN = "symbol_frozen"
+    EXCHANGE_DEGRADED = "exchange_degraded"
     # risk policy
     MAX_ORDERS_PER_CYCLE = "max_orders_per_cycle"
     MAX_OPEN_ORDERS_PER_SYMBOL = "max_open_orders_per_symbol"

@@ -28,6 +28,10 @@ METRIC_NAMES = (
     "bot_market_data_age_seconds",
     "bot_ledger_balance_drift",
     "bot_last_cycle_timestamp_seconds",
+    "bot_exchange_degraded",
+    "bot_market_data_fallbacks_total",
+    "bot_market_data_recoveries_total",
+    "bot_feed_events_total",
 )
 """The names as exposed on /metrics (histograms add _bucket/_sum/_count)."""
 
@@ -76,12 +80,30 @@ class Metrics:
             registry=reg,
         )
         self.ledger_balance_drift = Gauge(
-            "ledger_balance_drift", "Exchange balance minus ledger balance, in the asset's units.", ["asset"],
-            namespace=ns, registry=reg,
+            "ledger_balance_drift", "Ledger minus exchange balance in the asset's units (0: reconciled).",
+            ["asset"], namespace=ns, registry=reg,
         )  # fmt: skip
         self.last_cycle_timestamp_seconds = Gauge(
             "last_cycle_timestamp_seconds", "Unix time the last cycle finished.", namespace=ns, registry=reg
         )
+        self.exchange_degraded = Gauge(
+            "exchange_degraded",
+            "1 while the circuit breaker holds the exchange degraded.",
+            namespace=ns,
+            registry=reg,
+        )
+        self.market_data_fallbacks_total = Counter(
+            "market_data_fallbacks", "Switches of a symbol from the stream to REST (stream stale).",
+            ["symbol"], namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.market_data_recoveries_total = Counter(
+            "market_data_recoveries", "Switches of a symbol from REST back to the stream.", ["symbol"],
+            namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.feed_events_total = Counter(
+            "feed_events", "WebSocket feed events: connects, disconnects, resnapshots, drops, malformed.",
+            ["event"], namespace=ns, registry=reg,
+        )  # fmt: skip
 
     def exposition(self) -> bytes:
         """The current metrics in the Prometheus text format."""

@@ -22,6 +22,7 @@ class SafetyState:
     kill_switch: bool
     max_data_age_ms: int
     frozen_symbols: frozenset[str] = frozenset()
+    exchange_degraded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ def gate(intent: OrderIntent, state: SafetyState, market: MarketSnapshot, now_ms
         return None
     if state.kill_switch:
         return GateRefusal(ReasonCode.KILL_SWITCH_ACTIVE, {"hint": "kill switch is on"})
+    if state.exchange_degraded:
+        return GateRefusal(ReasonCode.EXCHANGE_DEGRADED, {"hint": "repeated exchange failures; probing"})
     if intent.symbol in state.frozen_symbols:
         return GateRefusal(ReasonCode.SYMBOL_FROZEN, {"hint": "an order on this symbol is unresolved"})
     symbol_market = market.symbols.get(intent.symbol)

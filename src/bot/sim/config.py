@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from bot.domain.money import to_decimal
 from bot.exchange.matching import FeeSchedule
+from bot.sim.fault_profile import FaultProfile, describe_errors
 
 
 def _decimal(value: object) -> Decimal:
@@ -79,6 +80,7 @@ class SimConfig(BaseModel):
     speed: ExactDecimal = Field(default=Decimal(1), gt=0, description="dataset ms per wall ms")
     seed: int = 0
     time_field_zero: bool = Field(default=False, description="emit time: 0 in order objects")
+    faults: FaultProfile = Field(default_factory=FaultProfile, description="[faults]; all off by default")
 
     @field_validator("accounts")
     @classmethod
@@ -108,8 +110,4 @@ def load_sim_config(path: Path | str) -> SimConfig:
     try:
         return SimConfig.model_validate(data)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or '<root>'}: {error['msg']}"
-            for error in e.errors()
-        )
-        raise SimConfigError(f"{source}: {problems}") from e
+        raise SimConfigError(f"{source}: {describe_errors(e)}") from e

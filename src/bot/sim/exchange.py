@@ -14,6 +14,8 @@ from bot.domain.orders import Side
 from bot.domain.symbols import PairRules
 from bot.exchange.matching import EngineOrder, MatchingEngine
 from bot.sim.config import SimAccount, SimConfig
+from bot.sim.fault_profile import FaultProfile
+from bot.sim.faults import FaultInjector
 from bot.sim.market_clock import MarketClock
 
 
@@ -46,12 +48,21 @@ class SimExchange:
         )
         self._processed_ms = dataset.start_ms - 1
         self._frozen_at_ms: int | None = None
+        self._freeze_wall_ms: int | None = None
         self._aliases = _symbol_aliases(dataset.pairs)
         self.lock = threading.RLock()
+        # A generator of its own, so the faults drawn do not depend on ids drawn and vice versa.
+        self.faults = FaultInjector(FaultProfile(), seed=config.seed)
+        self.apply_faults(config.faults)
 
     def now_ms(self) -> int:
         """Wall time, epoch ms."""
         return self._clock.now_ms()
+
+    def server_now_ms(self) -> int:
+        """The exchange's idea of now: wall time shifted by the profile's `clock_skew_ms`
+        (server time and the X-Stamp check use it)."""
+        return self._clock.now_ms() + self.faults.profile.clock_skew_ms
 
     @property
     def market_ms(self) -> int:
@@ -64,6 +75,8 @@ class SimExchange:
             target = self.market_clock.market_ms(self.now_ms())
             if self._frozen_at_ms is not None:
                 target = min(target, self._frozen_at_ms)
+            if self._freeze_wall_ms is not None:
+                target = min(target, self.market_clock.market_ms(self._freeze_wall_ms))
             if target <= self._processed_ms:
                 return
             pending = [
@@ -84,6 +97,23 @@ class SimExchange:
             self.catch_up()
             self._frozen_at_ms = self._processed_ms if frozen else None
             return self.market_ms
+
+    def apply_faults(self, profile: FaultProfile) -> None:
+        """Make `profile` the active one. `frozen_feed` freezes (or resumes) the feed now when it
+        changes; `freeze_after_s` freezes the feed that many seconds after this call."""
+        with self.lock:
+            previous = self.faults.profile
+            self.faults.profile = profile
+            if profile.frozen_feed != previous.frozen_feed:
+                self.freeze_market(profile.frozen_feed)
+            if profile.freeze_after_s is None:
+                self._freeze_wall_ms = None
+            elif profile.freeze_after_s != previous.freeze_after_s or self._freeze_wall_ms is None:
+                self._freeze_wall_ms = self.now_ms() + int(profile.freeze_after_s * 1000)
+
+    def visible(self, order: EngineOrder) -> bool:
+        """False while an accepted order is inside its visibility delay."""
+        return self.faults.is_visible(order.order_id, self.now_ms())
 
     def row(self, symbol: str) -> MarketRow | None:
         """The current row of `symbol`, or None before its first row."""
@@ -118,7 +148,7 @@ class SimExchange:
         client_order_id: str,
     ) -> EngineOrder:
         with self.lock:
-            return self.engine.submit(
+            order = self.engine.submit(
                 api_key,
                 symbol=symbol,
                 side=side,
@@ -127,6 +157,8 @@ class SimExchange:
                 client_order_id=client_order_id,
                 ts_ms=self.now_ms(),
             )
+            self.faults.order_accepted(order.order_id, self.now_ms())
+            return order
 
     def cancel(self, api_key: str, order_id: int) -> EngineOrder:
         with self.lock:

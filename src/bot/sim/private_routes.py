@@ -48,9 +48,11 @@ async def balances(request: Request, sim: SimExchange, api_key: str) -> Response
     return ok(items)
 
 
+# Orders inside the fault profile's visibility delay are left out of every order query below.
 async def open_orders(request: Request, sim: SimExchange, api_key: str) -> Response:
     any_symbol, symbol = _symbol_filter(sim, request.query_params.get("pairSymbol"))
-    orders = sim.engine.orders(api_key, symbol, open_only=True) if any_symbol or symbol else []
+    listed = sim.engine.orders(api_key, symbol, open_only=True) if any_symbol or symbol else []
+    orders = [o for o in listed if sim.visible(o)]
     return ok(
         {
             "asks": [_order(sim, o) for o in orders if o.side is Side.SELL],
@@ -72,7 +74,10 @@ async def all_orders(request: Request, sim: SimExchange, api_key: str) -> Respon
     orders = [
         o
         for o in sim.engine.orders(api_key, symbol)
-        if o.order_id >= from_id and o.created_ms >= start and (end is None or o.created_ms <= end)
+        if o.order_id >= from_id
+        and o.created_ms >= start
+        and (end is None or o.created_ms <= end)
+        and sim.visible(o)
     ]
     return ok([_order(sim, o) for o in orders[-limit:]])
 
@@ -80,7 +85,7 @@ async def all_orders(request: Request, sim: SimExchange, api_key: str) -> Respon
 async def single_order(request: Request, sim: SimExchange, api_key: str) -> Response:
     raw = request.path_params.get("order_id", "")
     order = sim.engine.order(api_key, int(raw)) if str(raw).isdigit() else None
-    if order is None:
+    if order is None or not sim.visible(order):
         return fail(*ORDER_NOT_FOUND)
     return ok(_order(sim, order))
 

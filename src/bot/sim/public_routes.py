@@ -30,8 +30,9 @@ def pair_ids(sim: SimExchange) -> dict[str, int]:
 
 
 async def server_time(request: Request, sim: SimExchange) -> Response:
-    """Bare object (§5.1) plus the same fields under `data` for clients that expect the envelope."""
-    now = sim.now_ms()
+    """Bare object (§5.1) plus the same fields under `data` for clients that expect the envelope.
+    Shifted by the fault profile's clock skew, as is the stamp check."""
+    now = sim.server_now_ms()
     body = {"serverTime": now, "serverTime2": iso_time(now)}
     return json_response({**body, "success": True, "message": None, "code": 0, "data": body})
 
@@ -43,7 +44,7 @@ async def exchange_info(request: Request, sim: SimExchange) -> Response:
     )
     data = {
         "timeZone": "UTC",
-        "serverTime": sim.now_ms(),
+        "serverTime": sim.server_now_ms(),
         "symbols": [symbol_info(sim.rules(symbol), pair_id) for symbol, pair_id in ids.items()],
         "currencies": [
             {

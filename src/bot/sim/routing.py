@@ -1,4 +1,5 @@
-"""Endpoint wrappers: catch the market up, authenticate, and turn rejections into §3 errors."""
+"""Endpoint wrappers: inject faults, catch the market up, authenticate, and turn rejections into
+§3 errors. Exchange endpoints (public, private) meet the active fault profile; admin ones never do."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.exchange.matching import EngineReject
 from bot.sim.auth import AuthFailure, authenticate
 from bot.sim.exchange import SimExchange
+from bot.sim.fault_http import with_faults
 from bot.sim.wire import fail, unauthorized
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -18,7 +20,9 @@ PublicHandler = Callable[[Request, SimExchange], Awaitable[Response]]
 PrivateHandler = Callable[[Request, SimExchange, str], Awaitable[Response]]
 
 
-def public(sim: SimExchange, handler: PublicHandler) -> Endpoint:
+def admin(sim: SimExchange, handler: PublicHandler) -> Endpoint:
+    """`/_sim/*`: no faults, so tests can always read the ground truth and change the profile."""
+
     async def endpoint(request: Request) -> Response:
         sim.catch_up()
         try:
@@ -29,18 +33,31 @@ def public(sim: SimExchange, handler: PublicHandler) -> Endpoint:
     return endpoint
 
 
-def private(sim: SimExchange, handler: PrivateHandler) -> Endpoint:
-    """Verify X-PCK / X-Stamp / X-Signature first; 401 with the BTCTurk message otherwise."""
+def public(sim: SimExchange, handler: PublicHandler) -> Endpoint:
+    plain = admin(sim, handler)
 
     async def endpoint(request: Request) -> Response:
+        return await with_faults(sim, request, lambda: plain(request))
+
+    return endpoint
+
+
+def private(sim: SimExchange, handler: PrivateHandler) -> Endpoint:
+    """Verify X-PCK / X-Stamp / X-Signature first (against the skewed server time); 401 with the
+    BTCTurk message otherwise."""
+
+    async def answer(request: Request) -> Response:
         sim.catch_up()
-        result = authenticate(request.headers, sim.config, sim.now_ms())
+        result = authenticate(request.headers, sim.config, sim.server_now_ms())
         if isinstance(result, AuthFailure):
             return unauthorized(result.message)
         try:
             return await handler(request, sim, result)
         except EngineReject as e:
             return fail(e.token, e.code)
+
+    async def endpoint(request: Request) -> Response:
+        return await with_faults(sim, request, lambda: answer(request))
 
     return endpoint
 

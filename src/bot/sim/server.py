@@ -18,11 +18,11 @@ from starlette.types import ASGIApp
 
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
-from bot.sim import private_routes, public_routes
+from bot.sim import graph_routes, private_routes, public_routes
 from bot.sim.config import SimConfig
 from bot.sim.exchange import SimExchange
-from bot.sim.routing import CaseInsensitivePaths, private, public
-from bot.sim.state import sim_freeze, sim_state
+from bot.sim.routing import CaseInsensitivePaths, admin, private, public
+from bot.sim.state import sim_faults, sim_freeze, sim_state
 from bot.sim.wire import fail
 
 ReadyCallback = Callable[[str, int], None]
@@ -41,7 +41,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def build_app(sim: SimExchange) -> ASGIApp:
-    """Routes are lower-case; the wrapper lower-cases request paths so any casing matches."""
+    """Routes are lower-case; the wrapper lower-cases request paths so any casing matches.
+    graph-api (`/v1/*`) shares the origin: point the bot's graph_base_url here too."""
     routes = [
         Route("/api/v2/server/time", public(sim, public_routes.server_time), methods=["GET"]),
         Route("/api/v2/server/exchangeinfo", public(sim, public_routes.exchange_info), methods=["GET"]),
@@ -55,8 +56,11 @@ def build_app(sim: SimExchange) -> ASGIApp:
         Route("/api/v1/order", private(sim, private_routes.submit_order), methods=["POST"]),
         Route("/api/v1/order", private(sim, private_routes.cancel_order), methods=["DELETE"]),
         Route("/api/v1/users/transactions/trade", private(sim, private_routes.user_trades), methods=["GET"]),
-        Route("/_sim/state", public(sim, sim_state), methods=["GET"]),
-        Route("/_sim/freeze", public(sim, sim_freeze), methods=["POST"]),
+        Route("/v1/ohlcs", public(sim, graph_routes.ohlcs), methods=["GET"]),
+        Route("/v1/klines/history", public(sim, graph_routes.klines), methods=["GET"]),
+        Route("/_sim/state", admin(sim, sim_state), methods=["GET"]),
+        Route("/_sim/freeze", admin(sim, sim_freeze), methods=["POST"]),
+        Route("/_sim/faults", admin(sim, sim_faults), methods=["GET", "POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     return CaseInsensitivePaths(app)

@@ -1,12 +1,19 @@
-"""`GET /_sim/state`: the simulator's ground truth for tests (no auth, loopback only)."""
+"""`/_sim/*`: the simulator's ground truth and controls for tests (no auth, loopback only).
+
+`GET /_sim/state`, `POST /_sim/freeze?on=`, `GET|POST /_sim/faults`.
+"""
 
 from __future__ import annotations
 
+import json
+
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.exchange.matching import EngineOrder, EngineTrade
 from bot.sim.exchange import SimExchange
+from bot.sim.fault_profile import FaultProfile, describe_errors
 from bot.sim.wire import fail, json_response, text
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -47,7 +54,8 @@ def _trade(trade: EngineTrade) -> dict[str, object]:
 
 
 def state_payload(sim: SimExchange) -> dict[str, object]:
-    """Every account's balances, orders and trades (decimals as canonical strings) and market_ms."""
+    """Every account's balances, orders and trades (decimals as canonical strings), market_ms, and
+    the faults: active profile, counters, and the highest request count per rate-limit window."""
     accounts: dict[str, object] = {}
     for account in sim.config.accounts:
         key = account.api_key
@@ -59,7 +67,7 @@ def state_payload(sim: SimExchange) -> dict[str, object]:
             "orders": [_order(o) for o in sim.engine.orders(key)],
             "trades": [_trade(t) for t in sim.engine.trades(key)],
         }
-    return {"accounts": accounts, "market_ms": sim.market_ms}
+    return {"accounts": accounts, "market_ms": sim.market_ms, "faults": sim.faults.report()}
 
 
 async def sim_state(request: Request, sim: SimExchange) -> Response:
@@ -74,3 +82,25 @@ async def sim_freeze(request: Request, sim: SimExchange) -> Response:
         return fail("FORBIDDEN", 403, status_code=403)
     frozen = request.query_params.get("on", "true").lower() != "false"
     return json_response({"frozen": frozen, "market_ms": sim.freeze_market(frozen)})
+
+
+async def sim_faults(request: Request, sim: SimExchange) -> Response:
+    """`POST /_sim/faults` with a JSON object of knobs: deep-merged into the active profile
+    (`?reset=true`: into the all-off profile). 400 naming the key when a knob is invalid.
+    Answers (and `GET` reads) the faults report."""
+    if request.client is None or request.client.host not in LOOPBACK_HOSTS:
+        return fail("FORBIDDEN", 403, status_code=403)
+    if request.method == "POST":
+        try:
+            changes = json.loads(await request.body() or b"{}")
+        except ValueError as e:
+            return fail(f"body is not JSON: {e}", 400)
+        if not isinstance(changes, dict):
+            return fail("body must be a JSON object of fault knobs", 400)
+        reset = request.query_params.get("reset", "false").lower() == "true"
+        try:
+            profile = (FaultProfile() if reset else sim.faults.profile).updated(changes)
+        except ValidationError as e:
+            return fail(describe_errors(e), 400)
+        sim.apply_faults(profile)
+    return json_response(sim.faults.report())
