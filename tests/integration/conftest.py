@@ -35,6 +35,13 @@ class SimHandle:
     def account(self) -> dict:
         return self.state()["accounts"][API_KEY]
 
+    def set_faults(self, reset: bool = False, **knobs: object) -> None:
+        params = {"reset": "true"} if reset else {}
+        httpx.post(f"{self.url}/_sim/faults", params=params, json=knobs, timeout=5).raise_for_status()
+
+    def fault_report(self) -> dict:
+        return self.state()["faults"]
+
     def freeze(self, on: bool = True) -> None:
         httpx.post(f"{self.url}/_sim/freeze", params={"on": str(on).lower()}, timeout=5).raise_for_status()
 

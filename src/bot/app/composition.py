@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.app.clocks import ReplayClock, SystemClock
 from bot.app.datasets import load_configured_dataset
-from bot.app.market_sources import ExchangeGuards, build_market_and_gateway
+from bot.app.market_sources import ExchangeGuards, build_adapters
 from bot.app.runtime import MetricsObserver, Runtime
 from bot.config import Settings
 from bot.domain.clock import Clock
@@ -40,7 +40,8 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> B
     dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
     clock, advance = _clock_for(dataset, settings, database)
     guards = ExchangeGuards.from_settings(settings)
-    market, gateway, closers = build_market_and_gateway(settings, clock, database, dataset, guards)
+    adapters = build_adapters(settings, clock, database, dataset, guards, metrics)
+    market, gateway = adapters.market, adapters.gateway
     observer = MetricsObserver(metrics)
     resolver = UncertainResolver(
         gateway=gateway,
@@ -73,7 +74,8 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> B
         strategy_params=strategy_params(settings),
         limits=stage3_limits(settings),
         ledger_id=_ledger_id(database),
-        close_hooks=closers,
+        close_hooks=adapters.closers,
+        stream=adapters.stream,
         exchange_degraded=lambda: guards.breaker.degraded,
     )
     return Built(runtime=runtime, advance=advance)

@@ -96,7 +96,9 @@ def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot
 
 def _reconcile(rt: Runtime, rules: Mapping[str, PairRules], account: AccountSnapshot) -> AccountSnapshot:
     rt.resolver.resolve_all()  # first, so fills of a just-found order are linked to it
-    recon = rt.reconciler.run(rules, account.open_orders)
+    if rt.stream is not None:
+        rt.reconciler.confirm_deleted(rt.stream.deletions())  # BTCTurk confirms cancels on the stream
+    recon = rt.reconciler.run(rules, account.open_orders)  # REST: fills, and the fallback for cancels
     if recon.new_fills:
         account = gather_account(rt.gateway, rt.clock)  # fills changed balances; decide on fresh ones
     return account

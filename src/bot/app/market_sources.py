@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.app.paper_account import open_paper_engine
+from bot.app.stream import Stream, open_stream, wall_ms
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
@@ -26,6 +27,7 @@ from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.exchange.gateway import ExchangeGateway, MarketDataSource
 from bot.exchange.paper import PaperGateway
 from bot.exchange.replay import ReplayMarketData
+from bot.obs.metrics import Metrics
 from bot.store.db import Database
 
 Closers = list[Callable[[], None]]
@@ -49,32 +51,72 @@ class ExchangeGuards:
         )
 
 
-def build_market_and_gateway(
-    settings: Settings, clock: Clock, database: Database, dataset: Dataset | None, guards: ExchangeGuards
-) -> tuple[MarketDataSource, ExchangeGateway, Closers]:
-    if settings.exchange.adapter == "btcturk":
-        client = btcturk_client(settings, guards, with_keys=True)
-        client.sync_clock()
-        return client, client, [client.close]
+@dataclass(slots=True)
+class Adapters:
+    market: MarketDataSource
+    gateway: ExchangeGateway
+    closers: Closers
+    stream: Stream | None = None
+
+
+def build_adapters(
+    settings: Settings,
+    clock: Clock,
+    database: Database,
+    dataset: Dataset | None,
+    guards: ExchangeGuards,
+    metrics: Metrics,
+) -> Adapters:
     closers: Closers = []
+    if settings.exchange.adapter == "btcturk":
+        credentials = _credentials(settings)
+        client = btcturk_client(settings, guards, credentials)
+        client.sync_clock()
+        closers.append(client.close)
+        live_market, live_stream = _stream_in_front(settings, client, metrics, credentials, closers)
+        return Adapters(market=live_market, gateway=client, closers=closers, stream=live_stream)
+    stream = None
     market: MarketDataSource
     if dataset is not None:
         market = ReplayMarketData(dataset, clock)
     else:
-        public = btcturk_client(settings, guards, with_keys=False)
+        public = btcturk_client(settings, guards, None)
         closers.append(public.close)
-        market = public
+        market, stream = _stream_in_front(settings, public, metrics, None, closers)
     engine = open_paper_engine(settings, market.pair_rules(), database)
-    return market, PaperGateway(market, engine, clock), closers
+    return Adapters(
+        market=market, gateway=PaperGateway(market, engine, clock), closers=closers, stream=stream
+    )
 
 
-def btcturk_client(settings: Settings, guards: ExchangeGuards, *, with_keys: bool) -> BtcturkClient:
+def _stream_in_front(
+    settings: Settings,
+    client: BtcturkClient,
+    metrics: Metrics,
+    credentials: Credentials | None,
+    closers: Closers,
+) -> tuple[MarketDataSource, Stream | None]:
+    """The WebSocket stream in front of REST market data, when the settings ask for it."""
+    if settings.market_data.feed != "websocket":
+        return client, None
+    stream = open_stream(
+        settings, client, metrics, now_ms=lambda: wall_ms() + client.clock_offset_ms, credentials=credentials
+    )
+    closers.append(stream.close)
+    return stream.market, stream
+
+
+def _credentials(settings: Settings) -> Credentials | None:
     ex = settings.exchange
-    credentials = None
-    if with_keys and ex.api_key is not None and ex.api_secret is not None:
-        credentials = Credentials(
-            api_key=ex.api_key.get_secret_value(), api_secret=ex.api_secret.get_secret_value()
-        )
+    if ex.api_key is None or ex.api_secret is None:
+        return None
+    return Credentials(api_key=ex.api_key.get_secret_value(), api_secret=ex.api_secret.get_secret_value())
+
+
+def btcturk_client(
+    settings: Settings, guards: ExchangeGuards, credentials: Credentials | None
+) -> BtcturkClient:
+    ex = settings.exchange
     return BtcturkClient(
         base_url=ex.base_url,
         graph_base_url=ex.graph_base_url,

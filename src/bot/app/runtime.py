@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.app.stream import Stream
 from bot.config import Settings
 from bot.domain.account import AccountSnapshot
 from bot.domain.clock import Clock
@@ -48,6 +49,7 @@ class Runtime:
     ledger_id: str
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
     exchange_degraded: Callable[[], bool] = lambda: False
+    stream: Stream | None = None
     _rules: Mapping[str, PairRules] | None = None
 
     def rules(self, cycle_id: int) -> Mapping[str, PairRules]:
@@ -94,6 +96,8 @@ class Runtime:
 
     def report_market(self, market: MarketSnapshot) -> None:
         self.metrics.exchange_degraded.set(1 if self.exchange_degraded() else 0)
+        if self.stream is not None:
+            self.stream.report(self.metrics)
         now = self.clock.now_ms()
         for symbol, data in market.symbols.items():
             self.metrics.market_data_age_seconds.labels(symbol=symbol).set(data.age_ms(now) / 1000)

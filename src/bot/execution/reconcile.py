@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.domain.clock import Clock
 from bot.domain.events import EventType
@@ -117,6 +118,28 @@ class Reconciler:
             return fill.client_order_id
         known = uow.orders.by_exchange_id(fill.exchange_order_id)
         return known.client_order_id if known else None
+
+    def confirm_deleted(self, deletions: Sequence[tuple[str, Decimal]]) -> int:
+        """Apply the exchange's asynchronous 'order left the book' reports (BTCTurk WS 452).
+
+        Each item is (exchange order id, remaining quantity). An order that left the book with
+        quantity remaining was canceled; one with nothing remaining filled, and its fills arrive
+        with the trade history. Returns how many cancels this confirmed.
+        """
+        confirmed = 0
+        with self._db.unit_of_work() as uow:
+            for exchange_order_id, remaining in deletions:
+                order = uow.orders.by_exchange_id(exchange_order_id)
+                if order is None or order.status not in SETTLEABLE or remaining <= 0:
+                    continue
+                uow.record(
+                    EventType.ORDER_CANCELED,
+                    {"client_order_id": order.client_order_id, "ts_ms": self._clock.now_ms()},
+                )
+                self._observer.order_canceled(order.symbol, "stream_confirmed")
+                confirmed += 1
+            uow.commit()
+        return confirmed
 
     def settle_closed(self, open_on_exchange: Sequence[ExchangeOrder], report: ReconcileReport) -> None:
         with self._db.unit_of_work() as uow:

@@ -24,6 +24,7 @@ from bot.sim.exchange import SimExchange
 from bot.sim.routing import CaseInsensitivePaths, admin, private, public
 from bot.sim.state import sim_faults, sim_freeze, sim_state
 from bot.sim.wire import fail
+from bot.sim.ws import WsChaos, ws_routes
 
 ReadyCallback = Callable[[str, int], None]
 
@@ -61,9 +62,21 @@ def build_app(sim: SimExchange) -> ASGIApp:
         Route("/_sim/state", admin(sim, sim_state), methods=["GET"]),
         Route("/_sim/freeze", admin(sim, sim_freeze), methods=["POST"]),
         Route("/_sim/faults", admin(sim, sim_faults), methods=["GET", "POST"]),
+        *ws_routes(sim, _ws_chaos(sim)),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     return CaseInsensitivePaths(app)
+
+
+def _ws_chaos(sim: SimExchange) -> WsChaos:
+    """The WebSocket knobs of the fault profile active at start (runtime changes apply to REST)."""
+    profile = sim.faults.profile
+    return WsChaos(
+        disconnect_every_s=profile.ws_disconnect_every_s,
+        stall_probability=profile.ws_stall_probability,
+        stall_s=profile.ws_stall_s,
+        seed=sim.config.seed,
+    )
 
 
 class _Server(uvicorn.Server):

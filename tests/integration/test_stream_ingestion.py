@@ -1,0 +1,95 @@
+"""The daemon with the WebSocket stream primary and REST as fallback, against the simulator."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tomllib
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from bot.sim import SimAccount, SimConfig, running_simulator
+from bot.sim.fault_profile import FaultProfile
+from tests.integration.conftest import API_KEY, API_SECRET, REPO, SEED_BALANCES, SimHandle, bot, bot_env
+
+pytestmark = pytest.mark.integration
+
+
+def stream_env(url: str, db, **extra: str) -> dict[str, str]:
+    ws_url = url.replace("http://", "ws://") + "/"
+    return bot_env(url, db, BOT_MARKET_DATA__FEED="websocket", BOT_MARKET_DATA__WS_URL=ws_url, **extra)
+
+
+def log_events(stderr: str, event: str) -> list[dict]:
+    return [json.loads(line) for line in stderr.splitlines() if f'"event": "{event}"' in line]
+
+
+def test_stream_primary_trades_and_matches_the_exchange(simulator, tmp_path):
+    db = tmp_path / "bot.sqlite"
+    env = stream_env(simulator.url, db)
+    result = bot(["run", "--loop", "--max-cycles", "40", "--cycle-seconds", "0.05"], env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    feed = log_events(result.stderr, "market feed")
+    assert feed and feed[0]["connects"] == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM fills").fetchone()[0] > 0
+    simulator.freeze()
+    assert bot(["run", "--once"], env).returncode == 0
+    exchange = {
+        a: Decimal(b["total"]) for a, b in simulator.account()["balances"].items() if Decimal(b["total"])
+    }
+    with sqlite3.connect(db) as conn:
+        ledger = {a: Decimal(t) for a, t in conn.execute("SELECT asset, total FROM balances") if Decimal(t)}
+    assert ledger == exchange
+
+
+def test_stale_feed_falls_back_to_rest_and_places_no_order_on_stale_data(simulator, tmp_path):
+    db = tmp_path / "bot.sqlite"
+    env = stream_env(
+        simulator.url, db, BOT_MARKET_DATA__MAX_AGE_MS="600", BOT_MARKET_DATA__FALLBACK_AGE_MS="300"
+    )
+    simulator.set_faults(freeze_after_s=1)
+    result = bot(["run", "--loop", "--max-cycles", "30", "--cycle-seconds", "0.1"], env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    fallbacks = log_events(result.stderr, "market data: stream stale or missing, using REST")
+    assert {f["symbol"] for f in fallbacks} == {"BTCTRY", "ETHTRY"}, "the fallback moved for every symbol"
+    with sqlite3.connect(db) as conn:
+        frozen_cycles = conn.execute("SELECT MIN(started_ms) FROM cycles WHERE cycle_id > 25").fetchone()[0]
+        late_orders = conn.execute(
+            f"SELECT COUNT(*) FROM orders WHERE created_ms >= {frozen_cycles}"
+        ).fetchone()[0]
+        late_reasons = {
+            r for (r,) in conn.execute(f"SELECT reason_code FROM decisions WHERE ts_ms >= {frozen_cycles}")
+        }
+    assert late_orders == 0
+    assert late_reasons <= {"market_data_stale"}
+
+
+@pytest.fixture
+def chaotic_simulator(dataset) -> Iterator[SimHandle]:
+    knobs = tomllib.loads((REPO / "configs" / "faults" / "ws-chaos.toml").read_text())
+    config = SimConfig(
+        accounts=(SimAccount(api_key=API_KEY, api_secret=API_SECRET, balances=SEED_BALANCES),),
+        speed=Decimal(1200),
+        seed=3,
+        faults=FaultProfile.model_validate(knobs),
+    )
+    with running_simulator(config, dataset) as url:
+        yield SimHandle(url)
+
+
+def test_ws_chaos_the_feed_reconnects_and_the_daemon_keeps_trading(chaotic_simulator, tmp_path):
+    db = tmp_path / "bot.sqlite"
+    env = stream_env(chaotic_simulator.url, db)
+    result = bot(["run", "--loop", "--max-cycles", "60", "--cycle-seconds", "0.1"], env, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    feed = log_events(result.stderr, "market feed")
+    assert sum(f["disconnects"] for f in feed) >= 2
+    assert sum(f["connects"] for f in feed) >= 3, "it reconnected after each disconnect"
+    with sqlite3.connect(db) as conn:
+        statuses = dict(conn.execute("SELECT status, COUNT(*) FROM cycles GROUP BY status").fetchall())
+        submitted = conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+    assert statuses.get("ok", 0) >= 50
+    assert submitted > 0
