@@ -18,7 +18,9 @@ import pytest
 from bot.app.clocks import SystemClock
 from bot.domain.dataset import Dataset
 from bot.domain.orders import SubmitAck, SubmitOrder
+from bot.exchange.btcturk.async_client import AsyncBtcturkClient
 from bot.exchange.btcturk.auth import Credentials
+from bot.exchange.btcturk.bridge import AsyncClientBridge
 from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.exchange.errors import UncertainOutcome
 from bot.exchange.gateway import ExchangeGateway
@@ -64,30 +66,81 @@ class _LoseSubmitResponses(httpx.BaseTransport):
 
 
 def _client(
-    url: str, secret: str = API_SECRET, transport: httpx.BaseTransport | None = None
+    url: str, secret: str = API_SECRET, transport: Callable[[], httpx.BaseTransport] | None = None
 ) -> BtcturkClient:
     return BtcturkClient(
         base_url=url,
         graph_base_url=url,
         credentials=Credentials(api_key=API_KEY, api_secret=secret),
         timeout_s=5,
-        transport=transport,
+        transport=transport() if transport else None,
         now_ms=lambda: time.time_ns() // 1_000_000,
         sleep=lambda s: None,
         rng=random.Random(1),
     )
 
 
+class _LoseSubmitResponsesAsync(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if request.method == "POST" and request.url.path == "/api/v1/order":
+            await response.aread()
+            raise httpx.ReadTimeout("response lost", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def _async_client(
+    url: str, secret: str = API_SECRET, transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+) -> AsyncClientBridge:
+    """The async client behind the bridge: built on the bridge's loop, transport included."""
+    return AsyncClientBridge(
+        lambda: AsyncBtcturkClient(
+            base_url=url,
+            graph_base_url=url,
+            credentials=Credentials(api_key=API_KEY, api_secret=secret),
+            timeout_s=5,
+            transport=transport() if transport else None,
+            sleep=_no_sleep,
+            rng=random.Random(1),
+        )
+    )
+
+
+def _btcturk_async() -> Iterator[Venue]:
+    yield from _btcturk_venue(_async_client, _LoseSubmitResponsesAsync)
+
+
 def _btcturk_sync() -> Iterator[Venue]:
+    yield from _btcturk_venue(_client, _LoseSubmitResponses)
+
+
+def _btcturk_venue(make: Callable[..., ExchangeGateway], losing_transport: type) -> Iterator[Venue]:
+    """A BTCTurk client against the simulator; every client built for the test is closed after it."""
     config = SimConfig(accounts=(SimAccount(api_key=API_KEY, api_secret=API_SECRET, balances=SEED),), seed=5)
     with running_simulator(config, market_dataset()) as url:
-        gateway = _client(url)
+        clients: list[ExchangeGateway] = []
+
+        def client(**kwargs: object) -> ExchangeGateway:
+            clients.append(make(url, **kwargs))
+            return clients[-1]
+
         yield Venue(
-            gateway=gateway,
-            lost_response_twin=lambda: _client(url, transport=_LoseSubmitResponses()),
-            wrong_secret_twin=lambda: _client(url, secret=WRONG_SECRET),
+            gateway=client(),
+            lost_response_twin=lambda: client(transport=losing_transport),
+            wrong_secret_twin=lambda: client(secret=WRONG_SECRET),
         )
-        gateway.close()
+        for each in clients:
+            each.close()
 
 
 class _LosesResponses(PaperGateway):
@@ -124,6 +177,7 @@ def _paper_over_exchange_prices() -> Iterator[Venue]:
 
 
 VENUES = {
+    "btcturk-async": _btcturk_async,
     "btcturk-sync": _btcturk_sync,
     "paper-replay": _paper_replay,
     "paper-exchange-prices": _paper_over_exchange_prices,

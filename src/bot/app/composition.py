@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.app.clocks import ReplayClock, SystemClock
 from bot.app.datasets import load_configured_dataset
+from bot.app.exchange_clock import ExchangeClock
 from bot.app.market_sources import ExchangeGuards, build_adapters
 from bot.app.runtime import MetricsObserver, Runtime
 from bot.config import Settings
@@ -43,6 +44,14 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> B
     adapters = build_adapters(settings, clock, database, dataset, guards, metrics)
     market, gateway = adapters.market, adapters.gateway
     observer = MetricsObserver(metrics)
+    exchange_clock = ExchangeClock(
+        clock,
+        adapters.measure_clock,
+        resync_interval_ms=int(settings.exchange.clock_sync_interval_s * 1000),
+        max_skew_ms=settings.exchange.max_clock_skew_ms,
+        metrics=metrics,
+    )
+    exchange_clock.resync_if_due()  # before the first signed request
     resolver = UncertainResolver(
         gateway=gateway,
         database=database,
@@ -74,6 +83,7 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> B
         strategy_params=strategy_params(settings),
         limits=stage3_limits(settings),
         ledger_id=_ledger_id(database),
+        exchange_clock=exchange_clock,
         close_hooks=adapters.closers,
         stream=adapters.stream,
         exchange_degraded=lambda: guards.breaker.degraded,

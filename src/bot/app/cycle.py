@@ -80,11 +80,13 @@ def _start(rt: Runtime) -> int:
 
 
 def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot, AccountSnapshot]:
+    rt.exchange_clock.resync_if_due()
     market = gather_market(
         rt.market,
         rt.settings.universe.symbols,
         rt.settings.market_data.book_depth,
         rt.clock,
+        exchange_offset_ms=rt.exchange_clock.offset_ms,
         on_error=lambda error: rt.observer.exchange_error(error.endpoint, type(error).__name__),
     )
     account = gather_account(rt.gateway, rt.clock)
@@ -189,7 +191,7 @@ def _record_decisions(rt: Runtime, cycle_id: int, decisions: Sequence[Decision])
 
 
 def _max_data_age_ms(market: MarketSnapshot, now_ms: int) -> int | None:
-    ages = [m.age_ms(now_ms) for m in market.symbols.values()]
+    ages = [market.age_ms(symbol, now_ms) for symbol in market.symbols]
     return max(ages) if ages else None
 
 

@@ -5,22 +5,31 @@
 | btcturk          | exchange           | BTCTurk REST          | BTCTurk REST (live or simulator)|
 | paper            | exchange           | BTCTurk REST, public  | paper account, matching engine  |
 | paper            | replay             | replay dataset        | paper account, matching engine  |
+
+BTCTurk market data is read by the async client, every symbol concurrently, unless
+`market_data.rest_reads = "sequential"`; with `market_data.feed = "websocket"` the stream sits in
+front of it. Orders always go through the sync client. Every client of the process shares one
+rate limiter and one circuit breaker (`ExchangeGuards`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.app.paper_account import open_paper_engine
 from bot.app.stream import Stream, open_stream, wall_ms
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
+from bot.exchange.btcturk.async_client import AsyncBtcturkClient
 from bot.exchange.btcturk.auth import Credentials
 from bot.exchange.btcturk.breaker import CircuitBreaker
+from bot.exchange.btcturk.bridge import AsyncClientBridge
 from bot.exchange.btcturk.policy import RetryPolicy
 from bot.exchange.btcturk.rate_limit import RateLimiter, RateLimits
 from bot.exchange.btcturk.sync_client import BtcturkClient
@@ -57,6 +66,7 @@ class Adapters:
     gateway: ExchangeGateway
     closers: Closers
     stream: Stream | None = None
+    measure_clock: Callable[[], int] | None = None  # the exchange's clock offset, measured (ms)
 
 
 def build_adapters(
@@ -71,36 +81,64 @@ def build_adapters(
     if settings.exchange.adapter == "btcturk":
         credentials = _credentials(settings)
         client = btcturk_client(settings, guards, credentials)
-        client.sync_clock()
         closers.append(client.close)
-        live_market, live_stream = _stream_in_front(settings, client, metrics, credentials, closers)
-        return Adapters(market=live_market, gateway=client, closers=closers, stream=live_stream)
+        reads = _rest_market_data(settings, guards, client, closers)
+        live_market, live_stream = _stream_in_front(settings, reads, client, metrics, credentials, closers)
+        return Adapters(
+            market=live_market,
+            gateway=client,
+            closers=closers,
+            stream=live_stream,
+            measure_clock=client.sync_clock,
+        )
     stream = None
+    measure_clock = None
     market: MarketDataSource
     if dataset is not None:
         market = ReplayMarketData(dataset, clock)
     else:
         public = btcturk_client(settings, guards, None)
         closers.append(public.close)
-        market, stream = _stream_in_front(settings, public, metrics, None, closers)
+        measure_clock = public.sync_clock
+        reads = _rest_market_data(settings, guards, public, closers)
+        market, stream = _stream_in_front(settings, reads, public, metrics, None, closers)
     engine = open_paper_engine(settings, market.pair_rules(), database)
     return Adapters(
-        market=market, gateway=PaperGateway(market, engine, clock), closers=closers, stream=stream
+        market=market,
+        gateway=PaperGateway(market, engine, clock),
+        closers=closers,
+        stream=stream,
+        measure_clock=measure_clock,
     )
+
+
+def _rest_market_data(
+    settings: Settings, guards: ExchangeGuards, client: BtcturkClient, closers: Closers
+) -> MarketDataSource:
+    """REST market data: the async client, reading every symbol at once, or the sync `client`."""
+    if settings.market_data.rest_reads == "sequential":
+        return client
+    bridge = AsyncClientBridge(lambda: async_btcturk_client(settings, guards))
+    closers.append(bridge.close)
+    return bridge
 
 
 def _stream_in_front(
     settings: Settings,
+    rest: MarketDataSource,
     client: BtcturkClient,
     metrics: Metrics,
     credentials: Credentials | None,
     closers: Closers,
 ) -> tuple[MarketDataSource, Stream | None]:
-    """The WebSocket stream in front of REST market data, when the settings ask for it."""
+    """The WebSocket stream in front of REST market data, when the settings ask for it.
+
+    Its data age is measured on the exchange's clock: local time plus `client`'s measured offset.
+    """
     if settings.market_data.feed != "websocket":
-        return client, None
+        return rest, None
     stream = open_stream(
-        settings, client, metrics, now_ms=lambda: wall_ms() + client.clock_offset_ms, credentials=credentials
+        settings, rest, metrics, now_ms=lambda: wall_ms() + client.clock_offset_ms, credentials=credentials
     )
     closers.append(stream.close)
     return stream.market, stream
@@ -116,23 +154,31 @@ def _credentials(settings: Settings) -> Credentials | None:
 def btcturk_client(
     settings: Settings, guards: ExchangeGuards, credentials: Credentials | None
 ) -> BtcturkClient:
+    return BtcturkClient(credentials=credentials, sleep=time.sleep, **_client_options(settings, guards))
+
+
+def async_btcturk_client(settings: Settings, guards: ExchangeGuards) -> AsyncBtcturkClient:
+    """A public (keyless) async client: it only ever reads market data."""
+    return AsyncBtcturkClient(sleep=asyncio.sleep, **_client_options(settings, guards))
+
+
+def _client_options(settings: Settings, guards: ExchangeGuards) -> dict[str, Any]:
+    """What the sync and async clients of a process share: endpoints, retries, limits, health."""
     ex = settings.exchange
-    return BtcturkClient(
-        base_url=ex.base_url,
-        graph_base_url=ex.graph_base_url,
-        credentials=credentials,
-        timeout_s=ex.timeout_s,
-        now_ms=lambda: time.time_ns() // 1_000_000,
-        sleep=time.sleep,
-        rng=random.Random(),
-        retry=RetryPolicy(
+    return {
+        "base_url": ex.base_url,
+        "graph_base_url": ex.graph_base_url,
+        "timeout_s": ex.timeout_s,
+        "now_ms": wall_ms,
+        "rng": random.Random(),
+        "retry": RetryPolicy(
             max_attempts=ex.read_max_attempts,
             base_delay_s=ex.retry_base_delay_s,
             max_delay_s=ex.retry_max_delay_s,
             total_budget_s=ex.retry_budget_s,
         ),
-        limiter=guards.limiter,
-        breaker=guards.breaker,
-        max_clock_skew_ms=ex.max_clock_skew_ms,
-        max_rate_wait_s=ex.max_rate_wait_s,
-    )
+        "limiter": guards.limiter,
+        "breaker": guards.breaker,
+        "max_clock_skew_ms": ex.max_clock_skew_ms,
+        "max_rate_wait_s": ex.max_rate_wait_s,
+    }

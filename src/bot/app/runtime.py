@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.app.exchange_clock import ExchangeClock
 from bot.app.stream import Stream
 from bot.config import Settings
 from bot.domain.account import AccountSnapshot
@@ -47,6 +48,7 @@ class Runtime:
     strategy_params: ProfitAwareParams
     limits: Stage3Limits
     ledger_id: str
+    exchange_clock: ExchangeClock
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
     exchange_degraded: Callable[[], bool] = lambda: False
     stream: Stream | None = None
@@ -99,8 +101,8 @@ class Runtime:
         if self.stream is not None:
             self.stream.report(self.metrics)
         now = self.clock.now_ms()
-        for symbol, data in market.symbols.items():
-            self.metrics.market_data_age_seconds.labels(symbol=symbol).set(data.age_ms(now) / 1000)
+        for symbol in market.symbols:
+            self.metrics.market_data_age_seconds.labels(symbol=symbol).set(market.age_ms(symbol, now) / 1000)
 
     def on_decision(self, stage: str, decision: Decision, client_order_id: str | None) -> None:
         intent = decision.intent

@@ -44,6 +44,7 @@ class ExchangeSettings(_Group):
     breaker_failure_threshold: Integer = Field(5, ge=1)  # consecutive failures: exchange degraded
     breaker_probe_interval_s: Seconds = Field(15.0, gt=0)
     max_clock_skew_ms: Integer = Field(1_000, ge=0)  # reported beyond this
+    clock_sync_interval_s: Seconds = Field(300.0, gt=0)  # re-measure the exchange's clock this often
     # Never from TOML: env BOT_EXCHANGE__API_KEY / BOT_EXCHANGE__API_SECRET, or the *_file keys.
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
@@ -59,6 +60,7 @@ class MarketDataSettings(_Group):
     feed: Literal["rest", "websocket"] = "rest"
     ws_url: str = Field("wss://ws-feed-pro.btcturk.com", pattern=r"^wss?://")
     fallback_age_ms: Integer = Field(5_000, gt=0)
+    rest_reads: Literal["concurrent", "sequential"] = "concurrent"
 
 
 class UniverseSettings(_Group):

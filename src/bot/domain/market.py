@@ -62,3 +62,8 @@ class MarketSnapshot:
     ts_ms: int
     symbols: Mapping[str, SymbolMarket] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)  # symbol -> why it could not be read
+    exchange_offset_ms: int = 0  # the exchange's clock minus ours when this was read (0: replay)
+
+    def age_ms(self, symbol: str, now_ms: int) -> int:
+        """Age of `symbol`'s data at local time `now_ms`, measured on the exchange's clock."""
+        return self.symbols[symbol].age_ms(now_ms + self.exchange_offset_ms)

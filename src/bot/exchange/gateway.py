@@ -7,13 +7,17 @@ all timestamps epoch ms UTC. Errors are raised only from `bot.exchange.errors`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from bot.domain.account import Balance
 from bot.domain.market import OrderBook, Ticker
 from bot.domain.orders import ExchangeOrder, Fill, SubmitAck, SubmitOrder
 from bot.domain.symbols import PairRules
+from bot.exchange.errors import ExchangeError
+
+MarketRead = tuple[Ticker, OrderBook] | ExchangeError
+"""One symbol's ticker and book, or the error that kept either from being read."""
 
 
 class MarketDataSource(Protocol):
@@ -24,6 +28,13 @@ class MarketDataSource(Protocol):
     def ticker(self, symbol: str) -> Ticker: ...
 
     def order_book(self, symbol: str, limit: int = 20) -> OrderBook: ...
+
+
+@runtime_checkable
+class BatchMarketData(Protocol):
+    """A market-data source that reads many symbols at once (concurrently, for the async client)."""
+
+    def market_reads(self, symbols: Sequence[str], depth: int) -> Mapping[str, MarketRead]: ...
 
 
 class ExchangeGateway(MarketDataSource, Protocol):

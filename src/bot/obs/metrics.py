@@ -86,6 +86,12 @@ class Metrics:
         self.last_cycle_timestamp_seconds = Gauge(
             "last_cycle_timestamp_seconds", "Unix time the last cycle finished.", namespace=ns, registry=reg
         )
+        self.exchange_clock_offset_seconds = Gauge(
+            "exchange_clock_offset_seconds",
+            "The exchange's clock minus ours, as last measured (applied to stamps and data ages).",
+            namespace=ns,
+            registry=reg,
+        )
         self.exchange_degraded = Gauge(
             "exchange_degraded",
             "1 while the circuit breaker holds the exchange degraded.",

@@ -53,7 +53,7 @@ def gate(intent: OrderIntent, state: SafetyState, market: MarketSnapshot, now_ms
         return GateRefusal(
             ReasonCode.MARKET_DATA_MISSING, {"error": market.errors.get(intent.symbol, "no data")}
         )
-    age_ms = symbol_market.age_ms(now_ms)
+    age_ms = market.age_ms(intent.symbol, now_ms)
     if age_ms > state.max_data_age_ms:
         return GateRefusal(
             ReasonCode.MARKET_DATA_STALE, {"age_ms": str(age_ms), "max_age_ms": str(state.max_data_age_ms)}

@@ -208,6 +208,19 @@ def test_tickers_and_books_raises_when_a_symbol_fails() -> None:
         run(client.tickers_and_books(["BTCTRY", "BAD"], depth=5))
 
 
+def test_market_reads_keep_one_failing_symbol_from_costing_the_others() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params["pairSymbol"] == "BAD" and request.url.path == "/api/v2/orderbook":
+            return httpx.Response(503, content=b"busy")
+        return per_symbol(request)
+
+    _, client, _, _ = clients(handler, retry=RetryPolicy(max_attempts=1))
+    reads = run(client.market_reads(["BTCTRY", "BAD", "ETHTRY"], depth=5))
+    assert list(reads) == ["BTCTRY", "BAD", "ETHTRY"]
+    assert isinstance(reads["BAD"], Transient) and "HTTP 503" in str(reads["BAD"])
+    assert reads["ETHTRY"][0].symbol == "ETHTRY" and reads["BTCTRY"][1].symbol == "BTCTRY"
+
+
 def test_tickers_and_books_waits_for_the_shared_limiter() -> None:
     limits = RateLimits(rules={"get /api/v2/ticker": (WindowRule(2, 60),)})
     limiter = RateLimiter(limits, monotonic=FakeMonotonic())

@@ -165,3 +165,23 @@ def test_kill_switch_still_allows_cancels_of_working_orders():
     cancel = CancelIntent(symbol="BTCTRY", side=Side.BUY, client_order_id=order.client_order_id)
     [decision] = check_stage3([cancel], ctx(working=[order], safety=replace(SAFE, kill_switch=True)), LIMITS)
     assert decision.verdict is Verdict.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("offset_ms", "exchange_age_ms", "reason"),
+    [
+        # Our clock runs 60 s slow: data 50 s old on the exchange's clock is stale, not 0 s old.
+        (60_000, 50_000, ReasonCode.MARKET_DATA_STALE),
+        # Our clock runs 60 s fast: data 1 s old on the exchange's clock is fresh, not 61 s old.
+        (-60_000, 1_000, ReasonCode.OK),
+    ],
+)
+def test_data_age_is_measured_on_the_exchange_clock(offset_ms, exchange_age_ms, reason):
+    exchange_now = NOW + offset_ms
+    skewed = replace(market(NOW, {"BTCTRY": ("1400000", "1400100")}), exchange_offset_ms=offset_ms)
+    skewed = replace(
+        skewed,
+        symbols={"BTCTRY": replace(skewed.symbols["BTCTRY"], ts_ms=exchange_now - exchange_age_ms)},
+    )
+    [decision] = check_stage3([buy()], replace(ctx(), market=skewed), LIMITS)
+    assert decision.reason_code is reason

@@ -25,6 +25,8 @@ from bot.exchange.btcturk.engine import CallEngine, Done, Flow, Outcome, Receive
 from bot.exchange.btcturk.policy import RetryPolicy
 from bot.exchange.btcturk.prepare import BaseUrls, PreparedRequest
 from bot.exchange.btcturk.rate_limit import RateLimiter
+from bot.exchange.errors import ExchangeError
+from bot.exchange.gateway import MarketRead
 
 T = TypeVar("T")
 
@@ -155,21 +157,43 @@ class AsyncBtcturkClient:
     async def user_trades(self, since_ms: int) -> list[Fill]:
         return await self._run(ops.user_trades(self._engine, since_ms))
 
-    async def tickers_and_books(
-        self, symbols: Iterable[str], depth: int = 20
-    ) -> dict[str, tuple[Ticker, OrderBook]]:
+    async def market_reads(self, symbols: Iterable[str], depth: int = 20) -> dict[str, MarketRead]:
         """Ticker and order book of every symbol, fetched concurrently within the rate limits.
 
-        Every request runs to completion; if any failed, the first error (in symbol order) is
-        raised, so no fetch is left running in the background.
+        Every request runs to completion. A symbol whose ticker or book failed with an
+        ExchangeError maps to that error (the ticker's first), so one bad symbol costs only itself;
+        any other exception is a bug and is raised.
         """
         wanted = list(dict.fromkeys(symbols))
         tickers, books = await asyncio.gather(
             asyncio.gather(*(self.ticker(symbol) for symbol in wanted), return_exceptions=True),
             asyncio.gather(*(self.order_book(symbol, depth) for symbol in wanted), return_exceptions=True),
         )
-        pairs = zip(_all_or_first_error(tickers), _all_or_first_error(books), strict=True)
-        return dict(zip(wanted, pairs, strict=True))
+        reads: dict[str, MarketRead] = {}
+        for symbol, ticker, book in zip(wanted, tickers, books, strict=True):
+            for outcome in (ticker, book):
+                if isinstance(outcome, BaseException) and not isinstance(outcome, ExchangeError):
+                    raise outcome
+            if isinstance(ticker, ExchangeError):
+                reads[symbol] = ticker
+            elif isinstance(book, ExchangeError):
+                reads[symbol] = book
+            else:
+                assert isinstance(ticker, Ticker) and isinstance(book, OrderBook)
+                reads[symbol] = (ticker, book)
+        return reads
+
+    async def tickers_and_books(
+        self, symbols: Iterable[str], depth: int = 20
+    ) -> dict[str, tuple[Ticker, OrderBook]]:
+        """Like `market_reads`, but all or nothing: the first failed symbol's error is raised."""
+        reads = await self.market_reads(symbols, depth)
+        result: dict[str, tuple[Ticker, OrderBook]] = {}
+        for symbol, read in reads.items():
+            if isinstance(read, ExchangeError):
+                raise read
+            result[symbol] = read
+        return result
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -179,12 +203,3 @@ class AsyncBtcturkClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-
-def _all_or_first_error(results: list[T | BaseException]) -> list[T]:
-    values: list[T] = []
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-        values.append(result)
-    return values
