@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import tomllib
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from bot.app.stream import wall_ms
+from bot.domain.market import BookLevel
+from bot.exchange.btcturk.ws import MarketFeed
 from bot.sim import SimAccount, SimConfig, running_simulator
 from bot.sim.fault_profile import FaultProfile
 from tests.integration.conftest import API_KEY, API_SECRET, REPO, SEED_BALANCES, SimHandle, bot, bot_env
@@ -93,3 +98,38 @@ def test_ws_chaos_the_feed_reconnects_and_the_daemon_keeps_trading(chaotic_simul
         submitted = conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     assert statuses.get("ok", 0) >= 50
     assert submitted > 0
+
+
+def _rest_book(url: str) -> tuple[tuple[BookLevel, ...], tuple[BookLevel, ...]]:
+    params = {"pairSymbol": "BTCTRY", "limit": 25}
+    data = json.loads(httpx.get(f"{url}/api/v2/orderbook", params=params).text, parse_float=Decimal)["data"]
+    return tuple(
+        tuple(BookLevel(price=Decimal(p), quantity=Decimal(q)) for p, q in data[side])
+        for side in ("bids", "asks")
+    )  # type: ignore[return-value]
+
+
+def _eventually(condition, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout_s}s waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_ws_chaos_the_book_matches_the_simulators_after_reconnects(chaotic_simulator):
+    url = chaotic_simulator.url
+    feed = MarketFeed(url.replace("http://", "ws://") + "/", ["BTCTRY"], clock=wall_ms, backoff=(0.05, 0.5))
+    feed.start()
+    try:
+        _eventually(lambda: feed.stats().connects >= 3, 20, "two reconnects under ws-chaos")
+        chaotic_simulator.freeze()  # the market stops moving; the feed must converge on it
+
+        def book_matches() -> bool:
+            quote = feed.latest("BTCTRY")
+            book = quote.book if quote else None
+            return book is not None and (book.bids, book.asks) == _rest_book(url)
+
+        _eventually(book_matches, 10, "the feed's book to match the simulator's")
+        assert feed.stats().disconnects >= 2
+    finally:
+        assert feed.stop(5.0)

@@ -72,7 +72,7 @@ def exchange_sim(
     faults_path: Path | None,
     fault_assignments: tuple[str, ...],
 ) -> None:
-    """Serve a BTCTurk-compatible exchange on loopback (REST), driven by a replay dataset."""
+    """Serve a BTCTurk-compatible exchange on loopback (REST and WebSocket), driven by a replay dataset."""
 
     def ready(host: str, bound: int) -> None:
         click.echo(f"exchange simulator listening on http://{host}:{bound}", err=True)
