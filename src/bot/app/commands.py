@@ -49,6 +49,13 @@ def check_live_target(settings: Settings, confirmed_real_exchange: bool) -> None
 
 
 def run_stage3(settings: Settings, *, loop: bool, max_cycles: int, cycle_seconds: float) -> RunOutcome:
+    return run_stage(settings, "3", loop=loop, max_cycles=max_cycles, cycle_seconds=cycle_seconds)
+
+
+def run_stage(
+    settings: Settings, stage: str, *, loop: bool, max_cycles: int, cycle_seconds: float
+) -> RunOutcome:
+    """Run stage "3", "4" or "7" once or as a loop; the same lock, ledger, executor and loop."""
     configure_logging(settings.observability.log_level, settings.observability.log_format, sys.stderr)
     configure_tracing(settings.observability.tracing)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns decisions
@@ -65,7 +72,7 @@ def run_stage3(settings: Settings, *, loop: bool, max_cycles: int, cycle_seconds
                 "metrics endpoint",
                 extra={"fields": {"url": f"http://{settings.observability.metrics_host}:{port}/metrics"}},
             )
-        built = build_runtime(settings, db, metrics)
+        built = build_runtime(settings, db, metrics, stage)
         rt = built.runtime
         try:
             preflight(rt)

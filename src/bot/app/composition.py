@@ -13,6 +13,7 @@ from bot.app.datasets import load_configured_dataset
 from bot.app.exchange_clock import ExchangeClock
 from bot.app.market_sources import ExchangeGuards, build_adapters
 from bot.app.runtime import MetricsObserver, Runtime
+from bot.app.stage_profiles import stage_profile
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
@@ -21,9 +22,7 @@ from bot.execution.executor import Executor
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
 from bot.obs.metrics import Metrics
-from bot.risk.stage3_policy import Stage3Limits
 from bot.store.db import Database
-from bot.strategy.profit_aware import ProfitAwareParams
 
 log = logging.getLogger(__name__)
 LEDGER_ID_KEY = "ledger.id"
@@ -37,7 +36,7 @@ class Built:
     advance: Callable[[], bool] | None
 
 
-def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> Built:
+def build_runtime(settings: Settings, database: Database, metrics: Metrics, stage: str = "3") -> Built:
     dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
     clock, advance = _clock_for(dataset, settings, database)
     guards = ExchangeGuards.from_settings(settings)
@@ -80,8 +79,7 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> B
         resolver=resolver,
         metrics=metrics,
         observer=observer,
-        strategy_params=strategy_params(settings),
-        limits=stage3_limits(settings),
+        stage=stage_profile(settings, stage, database, metrics, lambda: exchange_clock.offset_ms),
         ledger_id=_ledger_id(database),
         exchange_clock=exchange_clock,
         close_hooks=adapters.closers,
@@ -89,31 +87,6 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics) -> B
         exchange_degraded=lambda: guards.breaker.degraded,
     )
     return Built(runtime=runtime, advance=advance)
-
-
-def strategy_params(settings: Settings) -> ProfitAwareParams:
-    s = settings.strategy
-    return ProfitAwareParams(
-        entry_notional_try=s.entry_notional_try,
-        max_entry_spread_bps=s.max_entry_spread_bps,
-        entry_offset_bps=s.entry_offset_bps,
-        take_profit_margin_bps=s.take_profit_margin_bps,
-        take_profit_fraction=s.take_profit_fraction,
-        order_ttl_ms=settings.execution.order_ttl_ms,
-    )
-
-
-def stage3_limits(settings: Settings) -> Stage3Limits:
-    r = settings.risk
-    return Stage3Limits(
-        max_orders_per_cycle=r.max_orders_per_cycle,
-        max_open_orders_per_symbol=r.max_open_orders_per_symbol,
-        side_cooldown_ms=r.side_cooldown_ms,
-        max_notional_per_order_try=r.max_notional_per_order_try,
-        max_notional_per_cycle_try=r.max_notional_per_cycle_try,
-        cash_reserve_try=settings.capital.cash_reserve_try,
-        quote_asset=settings.capital.quote_asset,
-    )
 
 
 def _ledger_id(database: Database) -> str:

@@ -1,17 +1,21 @@
-"""One stage-3 cycle: gather -> reconcile -> decide -> check -> record -> act -> record."""
+"""One cycle of any stage: gather -> reconcile -> decide -> check -> record -> act -> record.
+
+What decide and check mean is the runtime's stage profile (`bot.app.stage`).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.app.gather import gather_account, gather_market
-from bot.app.ledger_view import LedgerView, read_ledger_view
+from bot.app.ledger_view import read_ledger_view
 from bot.app.runtime import Runtime
+from bot.app.stage import CycleInputs, StagePlan
 from bot.domain.account import AccountSnapshot
-from bot.domain.decisions import Decision, approved_actions
+from bot.domain.decisions import approved_actions
 from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
@@ -23,12 +27,9 @@ from bot.execution.executor import PlannedAction
 from bot.execution.records import decision_payload
 from bot.obs.logging import log_context
 from bot.obs.tracing import span
-from bot.risk.stage3_policy import CheckContext, check_stage3
 from bot.store import StoreError
-from bot.strategy.profit_aware import StrategyView, decide
 
 log = logging.getLogger(__name__)
-STAGE = "3"
 
 
 @dataclass(slots=True)
@@ -45,7 +46,7 @@ def run_cycle(rt: Runtime) -> CycleResult:
     counters: dict[str, int] = {}
     status = "ok"
     max_age: int | None = None
-    with log_context(cycle_id=cycle_id), span("cycle", stage=STAGE, cycle_id=cycle_id):
+    with log_context(cycle_id=cycle_id), span("cycle", stage=rt.stage.name, cycle_id=cycle_id):
         try:
             rules = rt.rules(cycle_id)
             market, account = _gather(rt, rules)
@@ -73,7 +74,7 @@ def _start(rt: Runtime) -> int:
         mode = rt.settings.mode
         uow.record(
             EventType.CYCLE_STARTED,
-            {"cycle_id": cycle_id, "ts_ms": rt.clock.now_ms(), "stage": STAGE, "mode": mode},
+            {"cycle_id": cycle_id, "ts_ms": rt.clock.now_ms(), "stage": rt.stage.name, "mode": mode},
         )
         uow.commit()
     return cycle_id
@@ -83,7 +84,7 @@ def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot
     rt.exchange_clock.resync_if_due()
     market = gather_market(
         rt.market,
-        rt.settings.universe.symbols,
+        rt.stage.symbols(),
         rt.settings.market_data.book_depth,
         rt.clock,
         exchange_offset_ms=rt.exchange_clock.offset_ms,
@@ -113,29 +114,24 @@ def _trade(
     market: MarketSnapshot,
     account: AccountSnapshot,
 ) -> dict[str, int]:
-    now = rt.clock.now_ms()
-    symbols = rt.settings.universe.symbols
-    view = read_ledger_view(rt.database, symbols)
+    view = read_ledger_view(rt.database, rt.stage.symbols())
     rt.report_unknown_orders(sum(1 for o in view.working_orders if o.status is OrderStatus.UNKNOWN))
     rt.report_drift(view.balances, account)
-    intents = decide(
-        StrategyView(
-            now_ms=now,
-            symbols=symbols,
-            market=market,
-            positions=view.positions,
-            working_orders=view.working_orders,
-            rules=rules,
-        ),
-        rt.strategy_params,
+    inputs = CycleInputs(
+        cycle_id=cycle_id,
+        now_ms=rt.clock.now_ms(),
+        rules=rules,
+        market=market,
+        account=account,
+        view=view,
+        safety=rt.safety(view.frozen_symbols),
     )
-    decisions = check_stage3(
-        intents, _check_context(rt, cycle_id, now, rules, market, account, view), rt.limits
-    )
-    planned = _record_decisions(rt, cycle_id, decisions)
+    plan = rt.stage.plan(inputs)
+    planned = _record_decisions(rt, cycle_id, plan)
     report = rt.executor.execute(cycle_id, planned)
+    decisions = plan.decisions
     return {
-        "intents": len(intents),
+        "intents": plan.intents,
         "approved": sum(1 for d in decisions if d.approved),
         "rejected": sum(1 for d in decisions if not d.approved),
         "submitted": report.submitted,
@@ -143,38 +139,20 @@ def _trade(
         "uncertain": report.uncertain,
         "cancel_requested": report.cancel_requested,
         "errors": report.errors,
+        **plan.notes,
     }
 
 
-def _check_context(
-    rt: Runtime,
-    cycle_id: int,
-    now: int,
-    rules: Mapping[str, PairRules],
-    market: MarketSnapshot,
-    account: AccountSnapshot,
-    view: LedgerView,
-) -> CheckContext:
-    return CheckContext(
-        cycle_id=cycle_id,
-        now_ms=now,
-        market=market,
-        account=account,
-        working_orders=view.working_orders,
-        last_submit_ms=view.last_submit_ms,
-        rules=rules,
-        safety=rt.safety(view.frozen_symbols),
-        unresolved_buy_notional_try=view.unresolved_buy_notional,
-    )
-
-
-def _record_decisions(rt: Runtime, cycle_id: int, decisions: Sequence[Decision]) -> list[PlannedAction]:
-    """Decisions are committed before any action, each approved submit with its client order id."""
+def _record_decisions(rt: Runtime, cycle_id: int, plan: StagePlan) -> list[PlannedAction]:
+    """Decisions (and the stage's state) are committed before any action, each approved submit
+    with its client order id."""
+    decisions = plan.decisions
+    stage = rt.stage.name
     ids: dict[int, str] = {}
     for index, decision in enumerate(decisions):
         if decision.approved and isinstance(decision.final_intent, SubmitIntent):
             ids[index] = client_order_id(
-                stage=STAGE, ledger_id=rt.ledger_id, cycle_id=cycle_id, action_index=index
+                stage=stage, ledger_id=rt.ledger_id, cycle_id=cycle_id, action_index=index
             )
     now = rt.clock.now_ms()
     with rt.database.unit_of_work() as uow:
@@ -183,9 +161,11 @@ def _record_decisions(rt: Runtime, cycle_id: int, decisions: Sequence[Decision])
                 decision, ts_ms=now, action_key=str(index), client_order_id=ids.get(index)
             )
             uow.record(EventType.DECISION_RECORDED, payload)
+        plan.record_state(uow)
         uow.commit()
+    plan.after_commit()
     for index, decision in enumerate(decisions):
-        rt.on_decision(STAGE, decision, ids.get(index))
+        rt.on_decision(stage, decision, ids.get(index))
     by_decision = {id(d): ids.get(i) for i, d in enumerate(decisions)}
     return [PlannedAction(a, by_decision[id(a.decision)]) for a in approved_actions(list(decisions))]
 
@@ -216,4 +196,4 @@ def _complete(
             },
         )
         uow.commit()
-    rt.on_cycle_completed(STAGE, status, duration_s)
+    rt.on_cycle_completed(rt.stage.name, status, duration_s)

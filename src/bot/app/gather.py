@@ -36,7 +36,13 @@ def gather_market(
         bid = book.bids[0].price if book.bids else ticker.bid
         ask = book.asks[0].price if book.asks else ticker.ask
         markets[symbol] = SymbolMarket(
-            symbol=symbol, bid=bid, ask=ask, last=ticker.last, ts_ms=min(ticker.ts_ms, book.ts_ms), book=book
+            symbol=symbol,
+            bid=bid,
+            ask=ask,
+            last=ticker.last,
+            ts_ms=min(ticker.ts_ms, book.ts_ms),
+            book=book,
+            volume=ticker.volume,
         )
     return MarketSnapshot(
         ts_ms=clock.now_ms(), symbols=markets, errors=errors, exchange_offset_ms=exchange_offset_ms

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
+
 from bot.app.composition import build_runtime
 from bot.app.errors import CommandError
+from bot.app.kill_switch import clear_kill_switch, read_kill_switch, trip_kill_switch
 from bot.app.lock import InstanceLock
+from bot.app.stream import wall_ms
 from bot.config import Settings
 from bot.execution.operator import CannotResolve, resolve_not_placed
+from bot.obs.logging import configure_logging
 from bot.obs.metrics import Metrics
+from bot.risk.kill_switch import KillSwitch
 from bot.store import Database
 
 
@@ -26,3 +33,41 @@ def settle_unknown_order(settings: Settings, client_order_id: str, reason: str) 
     if status.value == "rejected":
         return f"{client_order_id}: settled as not placed; its symbol is no longer frozen by it"
     return f"{client_order_id}: found on the exchange ({status.value}); nothing settled by hand"
+
+
+def kill_switch(settings: Settings, action: str, reason: str | None, expires_in_s: float | None) -> str:
+    """`on` trips the latched kill switch, `off` clears it, `status` reads it (wall-clock times)."""
+    configure_logging(settings.observability.log_level, settings.observability.log_format, sys.stderr)
+    path = settings.store.path
+    if action != "on" and not path.exists():
+        raise CommandError(f"no ledger at {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = wall_ms()
+    with Database.open(path, synchronous=settings.store.synchronous) as db:
+        if action == "on":
+            expires = None if expires_in_s is None else now + int(expires_in_s * 1000)
+            switch = trip_kill_switch(
+                db, reason=reason or "", source="operator", now_ms=now, expires_ms=expires
+            )
+        elif action == "off":
+            if not read_kill_switch(db).active:
+                return "kill switch: already off (nothing recorded)"
+            switch = clear_kill_switch(db, reason=reason or "", now_ms=now)
+        else:
+            switch = read_kill_switch(db)
+    return describe_kill_switch(switch, now)
+
+
+def describe_kill_switch(switch: KillSwitch, now_ms: int) -> str:
+    if not switch.active:
+        return "kill switch: OFF"
+    state = (
+        "ON" if switch.engaged(now_ms) else "EXPIRED (still recorded; clear it with `bot kill-switch off`)"
+    )
+    expiry = "" if switch.expires_ms is None else f", expires {_iso(switch.expires_ms)}"
+    since = "" if switch.since_ms is None else f" since {_iso(switch.since_ms)}"
+    return f"kill switch: {state}{since} by {switch.source}: {switch.reason}{expiry}"
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="seconds")

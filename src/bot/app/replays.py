@@ -42,6 +42,8 @@ def replay_import(
     price_scale_factor: Decimal,
     spread_bps: Decimal,
     overwrite: bool,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
 ) -> str:
     if not symbol.endswith("TRY") and not symbol.endswith("USDT"):
         raise CommandError(f"--symbol {symbol}: expected a pair like BTCTRY or BTCUSDT")
@@ -57,6 +59,8 @@ def replay_import(
             quote=quote,
             price_scale_factor=price_scale_factor,
             spread_bps=spread_bps,
+            start_ms=start_ms,
+            end_ms=end_ms,
         )
     except DatasetError as e:
         raise CommandError(str(e)) from e

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.app.exchange_clock import ExchangeClock
-from bot.app.stream import Stream
+from bot.app.kill_switch import read_kill_switch
+from bot.app.stage import StageProfile
+from bot.app.stream import Stream, wall_ms
 from bot.config import Settings
 from bot.domain.account import AccountSnapshot
 from bot.domain.clock import Clock
@@ -25,9 +27,7 @@ from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainResolver
 from bot.obs.metrics import Metrics
 from bot.risk.safety_gate import SafetyState
-from bot.risk.stage3_policy import Stage3Limits
 from bot.store.db import Database
-from bot.strategy.profit_aware import ProfitAwareParams
 
 log = logging.getLogger("bot.decisions")
 RULES_REFRESH_CYCLES = 100
@@ -45,8 +45,7 @@ class Runtime:
     resolver: UncertainResolver
     metrics: Metrics
     observer: MetricsObserver
-    strategy_params: ProfitAwareParams
-    limits: Stage3Limits
+    stage: StageProfile
     ledger_id: str
     exchange_clock: ExchangeClock
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
@@ -77,7 +76,7 @@ class Runtime:
             live=s.mode == "live",
             live_armed=s.safety.live_armed,
             dry_run=s.safety.dry_run,
-            kill_switch=s.safety.kill_switch,
+            kill_switch=s.safety.kill_switch or read_kill_switch(self.database).engaged(wall_ms()),
             max_data_age_ms=s.market_data.max_age_ms,
             frozen_symbols=frozen_symbols,
             exchange_degraded=self.exchange_degraded(),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.kill_switch import kill_switch
 from bot.cli.ledger import ledger
 from bot.cli.orders import orders
 from bot.cli.replay import replay_import, replay_init
-from bot.cli.run import run
+from bot.cli.run import run, stage4_run, stage7_run
 from bot.cli.settings import config
 from bot.cli.sim import exchange_sim
 
@@ -24,9 +25,12 @@ def cli() -> None:
 
 
 cli.add_command(run)
+cli.add_command(stage4_run)
+cli.add_command(stage7_run)
 cli.add_command(config)
 cli.add_command(ledger)
 cli.add_command(orders)
+cli.add_command(kill_switch)
 cli.add_command(exchange_sim)
 cli.add_command(replay_init)
 cli.add_command(replay_import)

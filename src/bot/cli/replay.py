@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -57,6 +58,14 @@ def replay_init(
     show_default=True,
     help="Synthetic bid/ask spread around the close.",
 )
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(),
+    default=None,
+    help="Keep bars from this UTC time (e.g. 2022-01-17).",
+)
+@click.option("--to", "end", type=click.DateTime(), default=None, help="Keep bars before this UTC time.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing dataset in OUT_DIR.")
 def replay_import(
     csv_path: Path,
@@ -64,6 +73,8 @@ def replay_import(
     symbol: str,
     price_scale_factor: Decimal,
     spread_bps: Decimal,
+    start: datetime | None,
+    end: datetime | None,
     overwrite: bool,
 ) -> None:
     """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume) into a dataset; report gaps."""
@@ -75,6 +86,15 @@ def replay_import(
                 symbol=symbol,
                 price_scale_factor=price_scale_factor,
                 spread_bps=spread_bps,
+                start_ms=_utc_ms(start),
+                end_ms=_utc_ms(end),
                 overwrite=overwrite,
             )
         )
+
+
+def _utc_ms(moment: datetime | None) -> int | None:
+    """A naive command-line time is UTC."""
+    if moment is None:
+        return None
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -9,22 +10,33 @@ from bot.cli.errors import exit_on_known_errors
 from bot.cli.options import common, parse_assignments
 
 
+def _run_options(command: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        common,
+        click.option(
+            "--once", "mode", flag_value="once", default=True, help="Run one cycle and exit (default)."
+        ),
+        click.option("--loop", "mode", flag_value="loop", help="Run cycles until stopped or --max-cycles."),
+        click.option(
+            "--max-cycles", type=click.IntRange(min=0), default=None, help="Stop after N cycles (0: never)."
+        ),
+        click.option(
+            "--cycle-seconds", type=click.FloatRange(min=0, min_open=True), default=None, help="Cycle period."
+        ),
+        click.option(
+            "--i-mean-the-real-exchange",
+            "real_exchange",
+            is_flag=True,
+            help="Required, with live arming in the config, to trade live on api.btcturk.com.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.command()
-@common
-@click.option("--once", "mode", flag_value="once", default=True, help="Run one cycle and exit (default).")
-@click.option("--loop", "mode", flag_value="loop", help="Run cycles until stopped or --max-cycles.")
-@click.option(
-    "--max-cycles", type=click.IntRange(min=0), default=None, help="Stop after N cycles (0: never)."
-)
-@click.option(
-    "--cycle-seconds", type=click.FloatRange(min=0, min_open=True), default=None, help="Cycle period."
-)
-@click.option(
-    "--i-mean-the-real-exchange",
-    "real_exchange",
-    is_flag=True,
-    help="Required, with live arming in the config, to trade live on api.btcturk.com.",
-)
+@_run_options
 def run(
     config_path: Path | None,
     assignments: tuple[str, ...],
@@ -34,12 +46,53 @@ def run(
     real_exchange: bool,
 ) -> None:
     """Stage 3: fixed symbols, profit-aware entries and exits, per-intent caps."""
+    _run_stage("3", config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
+
+
+@click.command("stage4-run")
+@_run_options
+def stage4_run(
+    config_path: Path | None,
+    assignments: tuple[str, ...],
+    mode: str,
+    max_cycles: int | None,
+    cycle_seconds: float | None,
+    real_exchange: bool,
+) -> None:
+    """Stage 4: dynamic universe, strategy registry and allocation, portfolio caps and stops."""
+    _run_stage("4", config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
+
+
+@click.command("stage7-run")
+@_run_options
+def stage7_run(
+    config_path: Path | None,
+    assignments: tuple[str, ...],
+    mode: str,
+    max_cycles: int | None,
+    cycle_seconds: float | None,
+    real_exchange: bool,
+) -> None:
+    """Stage 7: stage 4 plus risk-budget modes, anomaly degrade levels and self-financing capital."""
+    _run_stage("7", config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
+
+
+def _run_stage(
+    stage: str,
+    config_path: Path | None,
+    assignments: tuple[str, ...],
+    mode: str,
+    max_cycles: int | None,
+    cycle_seconds: float | None,
+    real_exchange: bool,
+) -> None:
     with exit_on_known_errors():
         loaded = commands.load(config_path, parse_assignments(assignments))
         settings = loaded.settings
         commands.check_live_target(settings, real_exchange)
-        outcome = commands.run_stage3(
+        outcome = commands.run_stage(
             settings,
+            stage,
             loop=mode == "loop",
             max_cycles=settings.loop.max_cycles if max_cycles is None else max_cycles,
             cycle_seconds=settings.loop.cycle_seconds if cycle_seconds is None else cycle_seconds,

@@ -14,6 +14,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bot.config.consistency import CrossFieldProblems, cross_field_problems
+from bot.config.portfolio_schema import (
+    AccountingSettings,
+    AnomalySettings,
+    BudgetSettings,
+    KillSwitchSettings,
+    PortfolioRiskSettings,
+    PortfolioSettings,
+    SelectionSettings,
+    SelfFinancingSettings,
+)
 from bot.config.values import Code, ExactDecimal, HttpUrlText, Integer, Seconds
 
 LIVE_ACK_PHRASE = "I accept that bot trades real money"
@@ -169,6 +179,14 @@ class Settings(_Group):
     store: StoreSettings = Field(default_factory=StoreSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     loop: LoopSettings = Field(default_factory=LoopSettings)
+    selection: SelectionSettings = Field(default_factory=SelectionSettings)
+    portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings)
+    portfolio_risk: PortfolioRiskSettings = Field(default_factory=PortfolioRiskSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
+    self_financing: SelfFinancingSettings = Field(default_factory=SelfFinancingSettings)
+    accounting: AccountingSettings = Field(default_factory=AccountingSettings)
+    kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -36,6 +36,7 @@ class ReasonCode(StrEnum):
     MARKET_DATA_MISSING = "market_data_missing"
     SYMBOL_FROZEN = "symbol_frozen"
     EXCHANGE_DEGRADED = "exchange_degraded"
+    SYMBOL_NOT_IN_UNIVERSE = "symbol_not_in_universe"
     # risk policy
     MAX_ORDERS_PER_CYCLE = "max_orders_per_cycle"
     MAX_OPEN_ORDERS_PER_SYMBOL = "max_open_orders_per_symbol"
@@ -43,10 +44,24 @@ class ReasonCode(StrEnum):
     NOTIONAL_PER_ORDER_CAPPED = "notional_per_order_capped"
     NOTIONAL_PER_CYCLE_CAPPED = "notional_per_cycle_capped"
     NOTIONAL_PER_CYCLE_EXHAUSTED = "notional_per_cycle_exhausted"
+    MAX_OPEN_ORDERS = "max_open_orders"
+    POSITION_NOTIONAL_CAPPED = "position_notional_capped"
+    POSITION_LIMIT_REACHED = "position_limit_reached"
+    EXPOSURE_CAPPED = "exposure_capped"
+    EXPOSURE_LIMIT_REACHED = "exposure_limit_reached"
+    MIN_PROFIT_NOT_MET = "min_profit_not_met"
+    DAILY_LOSS_STOP = "daily_loss_stop"
+    DRAWDOWN_STOP = "drawdown_stop"
+    # risk budget (stage 7 modes, and anomaly degrade levels, whichever is stricter)
+    REDUCE_ONLY = "reduce_only"
+    OBSERVE_ONLY = "observe_only"
+    VOLATILITY_CAPPED = "volatility_capped"
     # capital
     CASH_RESERVE_CAPPED = "cash_reserve_capped"
     CASH_RESERVE_BREACH = "cash_reserve_breach"
     INSUFFICIENT_BASE_BALANCE = "insufficient_base_balance"
+    TRADING_CAPITAL_CAPPED = "trading_capital_capped"
+    TRADING_CAPITAL_EXHAUSTED = "trading_capital_exhausted"
     # exchange rules
     RULES_MISSING = "rules_missing"
     SYMBOL_NOT_TRADING = "symbol_not_trading"

@@ -22,3 +22,6 @@ class EventType(StrEnum):
     ORDER_CANCELED = "OrderCanceled"
     ORDER_FILLED = "OrderFilled"
     STATE_CHANGED = "StateChanged"
+    RISK_MODE_CHANGED = "RiskModeChanged"
+    KILL_SWITCH_CHANGED = "KillSwitchChanged"
+    UNIVERSE_CHANGED = "UniverseChanged"

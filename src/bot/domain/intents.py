@@ -23,6 +23,9 @@ class SubmitIntent:
     price: Decimal
     quantity: Decimal
     rationale: str = ""
+    # The client order id of a working order this one replaces (its cancel is a separate
+    # CancelIntent). Until that cancel is confirmed both count against the caps.
+    replaces: str | None = None
 
     @property
     def kind(self) -> IntentKind:

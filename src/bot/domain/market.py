@@ -41,6 +41,7 @@ class SymbolMarket:
     last: Decimal
     ts_ms: int
     book: OrderBook | None = None
+    volume: Decimal = Decimal(0)  # 24h volume in the base asset, from the ticker
 
     @property
     def mid(self) -> Decimal:

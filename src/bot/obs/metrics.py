@@ -110,6 +110,41 @@ class Metrics:
             "feed_events", "WebSocket feed events: connects, disconnects, resnapshots, drops, malformed.",
             ["event"], namespace=ns, registry=reg,
         )  # fmt: skip
+        self.risk_mode = Gauge(
+            "risk_mode", "Stage 7 mode by source (budget, anomaly, effective): 0 normal 1 reduce 2 observe",
+            ["source"], namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.risk_mode_changes_total = Counter(
+            "risk_mode_changes", "Mode transitions, both ways.", ["source", "from_mode", "to_mode"],
+            namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.equity = Gauge(
+            "equity", "Ledger equity in the quote asset at the cycle's marks.", namespace=ns, registry=reg
+        )
+        self.drawdown_ratio = Gauge(
+            "drawdown_ratio", "Drawdown from peak equity (0..1).", namespace=ns, registry=reg
+        )
+        self.daily_pnl = Gauge(
+            "daily_pnl",
+            "Equity change since the accounting day began (quote asset).",
+            namespace=ns,
+            registry=reg,
+        )
+        self.capital = Gauge(
+            "capital", "Self-financing capital by bucket (trading, treasury) in the quote asset.", ["bucket"],
+            namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.kill_switch_engaged = Gauge(
+            "kill_switch_engaged", "1 while the latched kill switch is engaged.", namespace=ns, registry=reg
+        )
+        self.accounting_problems = Gauge(
+            "accounting_problems",
+            "What keeps accounting incomplete: missing marks, unconverted fees, unpriced openings.",
+            ["kind"], namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.universe_size = Gauge(
+            "universe_size", "Symbols in the stage 4/7 dynamic universe.", namespace=ns, registry=reg
+        )
 
     def exposition(self) -> bytes:
         """The current metrics in the Prometheus text format."""

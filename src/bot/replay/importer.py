@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from pathlib import Path
 from typing import Any
@@ -69,11 +69,14 @@ def import_ohlcv(
     max_price: Decimal | None = None,
     name: str | None = None,
     skip_malformed: bool = False,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
 ) -> ImportResult:
     """Import an OHLCV CSV as a one-pair dataset; the step is the most common timestamp difference.
 
     `tick_size` defaults to one unit of `price_scale`, `min_price` to the tick, `max_price` to 10x
-    the highest scaled high. Raises ValueError for a factor or spread <= 0 or a depth ratio outside
+    the highest scaled high; `start_ms`/`end_ms` keep the bars in [start, end). Raises ValueError
+    for a factor or spread <= 0 or a depth ratio outside
     (0, 1]; DatasetError (file, line) for a malformed row (unless `skip_malformed`), fewer than two
     usable rows, or a price outside the given band.
     """
@@ -81,6 +84,9 @@ def import_ohlcv(
         raise ValueError("price_scale_factor and spread_bps must be > 0, depth_ratio in (0, 1]")
     path = Path(csv_path)
     read = read_ohlcv(path, skip_malformed=skip_malformed)
+    if start_ms is not None or end_ms is not None:
+        lo, hi = start_ms if start_ms is not None else -1, end_ms if end_ms is not None else 2**63
+        read = replace(read, bars=tuple(bar for bar in read.bars if lo <= bar.ts_ms < hi))
     if len(read.bars) < 2:
         raise DatasetError(path, f"only {len(read.bars)} usable row(s)", "import at least two bars")
     step_ms = infer_step_ms([bar.ts_ms for bar in read.bars])

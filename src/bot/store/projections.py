@@ -191,6 +191,31 @@ def _state_changed(conn: sqlite3.Connection, fields: Fields) -> bool:
     return True
 
 
+def _put_state(conn: sqlite3.Connection, key: str, value: str, ts_ms: int) -> None:
+    conn.execute(
+        "INSERT INTO state (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+        " value = excluded.value, updated_ms = excluded.updated_ms",
+        (key, value, ts_ms),
+    )
+
+
+def _risk_mode_changed(conn: sqlite3.Connection, fields: Fields) -> bool:
+    # The audit trail is the event itself; the projection keeps each source's current mode.
+    _put_state(conn, f"risk_mode.{fields.text('source')}", fields.text("to_mode"), fields.integer("ts_ms"))
+    return True
+
+
+def _kill_switch_changed(conn: sqlite3.Connection, fields: Fields) -> bool:
+    _put_state(conn, "kill_switch", dumps(canonicalise(fields.mapping("switch"))), fields.integer("ts_ms"))
+    return True
+
+
+def _universe_changed(conn: sqlite3.Connection, fields: Fields) -> bool:
+    members = fields.raw("members")
+    _put_state(conn, "universe.members", dumps(canonicalise({"members": members})), fields.integer("ts_ms"))
+    return True
+
+
 def _optional_canonical(fields: Fields, key: str) -> str | None:
     value = fields.optional_decimal(key)
     return None if value is None else canonical(value)
@@ -210,4 +235,7 @@ _HANDLERS: dict[EventType, Callable[[sqlite3.Connection, Fields], bool]] = {
     EventType.ORDER_CANCELED: _status_event(OrderStatus.CANCELED, None),
     EventType.ORDER_FILLED: apply_fill,
     EventType.STATE_CHANGED: _state_changed,
+    EventType.RISK_MODE_CHANGED: _risk_mode_changed,
+    EventType.KILL_SWITCH_CHANGED: _kill_switch_changed,
+    EventType.UNIVERSE_CHANGED: _universe_changed,
 }

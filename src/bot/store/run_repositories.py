@@ -64,6 +64,20 @@ class EventRepository:
     def all(self) -> list[event_log.EventRecord]:
         return list(event_log.iterate(self._conn))
 
+    def first_of_type(self, event_type: str) -> event_log.EventRecord | None:
+        """The earliest event of `event_type` (e.g. the opening `BalancesSeeded`), if any."""
+        row = self._conn.execute(
+            "SELECT seq, ts_ms, type, payload, prev_hash, hash FROM events WHERE type = ?"
+            " ORDER BY seq LIMIT 1",
+            (event_type,),
+        ).fetchone()
+        if row is None:
+            return None
+        seq, ts_ms, kind, payload, prev_hash, digest = row
+        return event_log.EventRecord(
+            seq=seq, ts_ms=ts_ms, type=kind, payload=payload, prev_hash=prev_hash, hash=digest
+        )
+
 
 def _decision(row: tuple[object, ...]) -> DecisionRecord:
     (id_, cycle_id, ts_ms, action_key, symbol, side, kind, verdict, reason_code, layer,

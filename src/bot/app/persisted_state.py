@@ -1,0 +1,38 @@
+"""State that lives across cycles (strategy anchors, universe, risk modes, capital, equity peaks).
+
+Each piece is a JSON object under one key of the ledger's `state` table, written only through
+`StateChanged` events, so `bot ledger verify` rebuilds it and a restart resumes exactly where
+the last cycle left off. A stored value that no longer parses is an error naming the key: the
+operator decides (see runbooks/reason-codes.md), the bot does not silently start over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from bot.domain.events import EventType
+from bot.store import StoreError, UnitOfWork
+from bot.store.payloads import JsonValue, canonicalise, dumps, loads
+from bot.store.repositories import Repositories
+
+T = TypeVar("T")
+
+
+def load_state(database: Repositories, key: str, parse: Callable[[Mapping[str, JsonValue]], T]) -> T | None:
+    """The state stored under `key`, parsed; None if nothing was stored yet."""
+    text = database.state.get(key)
+    if text is None:
+        return None
+    try:
+        return parse(loads(text))
+    except (ValueError, TypeError) as e:
+        raise StoreError(f"ledger state {key!r} cannot be read ({e}); see runbooks/reason-codes.md") from e
+
+
+def save_state(uow: UnitOfWork, key: str, value: Mapping[str, object], ts_ms: int) -> None:
+    """Record `value` under `key` in the unit of work (nothing is written if it is unchanged)."""
+    text = dumps(canonicalise(value))
+    if uow.state.get(key) == text:
+        return
+    uow.record(EventType.STATE_CHANGED, {"key": key, "value": text, "ts_ms": ts_ms})

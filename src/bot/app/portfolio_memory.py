@@ -1,0 +1,84 @@
+"""What stages 4 and 7 remember between cycles, loaded from and saved to the ledger.
+
+Every piece is a pure state object with `to_json`/`from_json`, stored under its own key of the
+ledger's `state` table (`bot.app.persisted_state`). Stages 4 and 7 share the keys, so a ledger
+can move from one to the other without starting over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.accounting.equity import EquityState
+from bot.app.persisted_state import load_state, save_state
+from bot.domain.money import canonical
+from bot.risk.anomaly import AnomalyState
+from bot.risk.capital import CapitalState
+from bot.risk.risk_budget import BudgetState
+from bot.risk.volatility import VolatilityState
+from bot.store import Database, UnitOfWork
+from bot.strategy.registry import RegistryState
+from bot.strategy.universe import UniverseState
+
+KEYS = {
+    "universe": "portfolio.universe",
+    "strategies": "portfolio.strategies",
+    "equity": "portfolio.equity",
+    "budget": "portfolio.budget",
+    "anomaly": "portfolio.anomaly",
+    "capital": "portfolio.capital",
+    "volatility": "portfolio.volatility",
+    "opening_prices": "portfolio.opening_prices",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpeningPrices:
+    """Cost basis of base assets held when the ledger opened: the first marks a portfolio cycle saw."""
+
+    prices: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {"prices": {symbol: canonical(price) for symbol, price in sorted(self.prices.items())}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> OpeningPrices:
+        raw = data.get("prices")
+        if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+            raise ValueError("prices: expected an object of symbol -> decimal string")
+        return cls(prices={str(k): Decimal(str(v)) for k, v in raw.items()})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortfolioMemory:
+    universe: UniverseState | None = None
+    strategies: RegistryState = field(default_factory=RegistryState)
+    equity: EquityState | None = None
+    budget: BudgetState | None = None
+    anomaly: AnomalyState = field(default_factory=AnomalyState.initial)
+    capital: CapitalState | None = None
+    volatility: VolatilityState = field(default_factory=VolatilityState)
+    opening_prices: OpeningPrices | None = None
+
+
+def load_memory(database: Database) -> PortfolioMemory:
+    """Raises StoreError naming the key when a stored state no longer parses."""
+    return PortfolioMemory(
+        universe=load_state(database, KEYS["universe"], UniverseState.from_json),
+        strategies=load_state(database, KEYS["strategies"], RegistryState.from_json) or RegistryState(),
+        equity=load_state(database, KEYS["equity"], EquityState.from_json),
+        budget=load_state(database, KEYS["budget"], BudgetState.from_json),
+        anomaly=load_state(database, KEYS["anomaly"], AnomalyState.from_json) or AnomalyState.initial(),
+        capital=load_state(database, KEYS["capital"], CapitalState.from_json),
+        volatility=load_state(database, KEYS["volatility"], VolatilityState.from_json) or VolatilityState(),
+        opening_prices=load_state(database, KEYS["opening_prices"], OpeningPrices.from_json),
+    )
+
+
+def save_memory(uow: UnitOfWork, memory: PortfolioMemory, ts_ms: int) -> None:
+    for name, key in KEYS.items():
+        value = getattr(memory, name)
+        if value is not None:
+            save_state(uow, key, value.to_json(), ts_ms)

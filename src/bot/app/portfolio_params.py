@@ -1,0 +1,156 @@
+"""Settings turned into the pure parameters of stages 4 and 7 (strategy, risk, capital)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.app.stage3 import stage3_limits
+from bot.config import Settings
+from bot.risk.anomaly import AnomalyPolicy
+from bot.risk.capital import CapitalPolicy
+from bot.risk.kill_switch import AutoTripPolicy
+from bot.risk.portfolio_context import PortfolioLimits
+from bot.risk.risk_budget import BudgetPolicy, Threshold
+from bot.strategy.allocation import AllocationParams
+from bot.strategy.order_planning import LifecycleParams
+from bot.strategy.registry import build_strategies
+from bot.strategy.signals import Strategy
+from bot.strategy.universe import UniverseParams
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortfolioParams:
+    quote_asset: str
+    candidates: tuple[str, ...]
+    depth_levels: int
+    universe: UniverseParams
+    strategies: tuple[Strategy, ...]
+    strategy_weights: dict[str, Decimal]
+    allocation: AllocationParams
+    lifecycle: LifecycleParams
+    limits: PortfolioLimits
+    budget: BudgetPolicy
+    volatility_window: int
+    reject_window_cycles: int
+    anomaly: AnomalyPolicy
+    capital: CapitalPolicy
+    self_financing: bool
+    seed_capital_try: Decimal
+    auto_trip: AutoTripPolicy
+    day_boundary_offset_ms: int
+
+
+def portfolio_params(settings: Settings) -> PortfolioParams:
+    sel, pf, pr, b = settings.selection, settings.portfolio, settings.portfolio_risk, settings.budget
+    quote = settings.capital.quote_asset
+    return PortfolioParams(
+        quote_asset=quote,
+        candidates=settings.universe.symbols,
+        depth_levels=sel.depth_levels,
+        universe=UniverseParams(
+            quote_asset=quote,
+            size=sel.size,
+            min_volume_quote=sel.min_volume_try,
+            max_spread_bps=sel.max_spread_bps,
+            min_depth_quote=sel.min_depth_try,
+            probation_cycles=sel.probation_cycles,
+            cooldown_ms=sel.cooldown_ms,
+            max_changes_per_cycle=sel.max_changes_per_cycle,
+            fallback=sel.fallback,
+        ),
+        strategies=build_strategies(
+            {
+                "mean_reversion": {
+                    "period": pf.ema_period,
+                    "warmup_samples": pf.ema_warmup_samples,
+                    "band_ratio": str(pf.mean_reversion_band_ratio),
+                    "max_sample_gap_ms": pf.max_sample_gap_ms,
+                },
+                "momentum": {
+                    "lookback": pf.momentum_lookback,
+                    "scale_ratio": str(pf.momentum_scale_ratio),
+                    "max_sample_gap_ms": pf.max_sample_gap_ms,
+                },
+            }
+        ),
+        strategy_weights={"mean_reversion": pf.mean_reversion_weight, "momentum": pf.momentum_weight},
+        allocation=AllocationParams(
+            quote_asset=quote,
+            cash_target_ratio=pf.cash_target_ratio,
+            max_weight_per_symbol=pf.max_weight_per_symbol,
+            turnover_cap_ratio=pf.turnover_cap_ratio,
+            max_orders_per_cycle=settings.risk.max_orders_per_cycle,
+            limit_offset_bps=pf.limit_offset_bps,
+            min_trade_ratio=pf.min_trade_ratio,
+        ),
+        lifecycle=LifecycleParams(
+            drift_bps=pf.replace_drift_bps,
+            ttl_ms=settings.execution.order_ttl_ms,
+            limit_offset_bps=pf.limit_offset_bps,
+        ),
+        limits=PortfolioLimits(
+            stage3=stage3_limits(settings),
+            max_open_orders=pr.max_open_orders,
+            max_position_notional_try=pr.max_position_notional_try,
+            max_exposure_try=pr.max_exposure_try,
+            min_profit_bps=pr.min_profit_bps,
+            sell_fee_ratio=pr.sell_fee_ratio,
+            slippage_bps=pr.slippage_bps,
+            daily_loss_stop_ratio=pr.daily_loss_stop_ratio,
+            drawdown_stop_ratio=pr.drawdown_stop_ratio,
+        ),
+        budget=BudgetPolicy(
+            drawdown=Threshold(reduce_at=b.drawdown_reduce_ratio, observe_at=b.drawdown_observe_ratio),
+            daily_loss=Threshold(reduce_at=b.daily_loss_reduce_ratio, observe_at=b.daily_loss_observe_ratio),
+            fee_burn=Threshold(reduce_at=b.fee_burn_reduce_ratio, observe_at=b.fee_burn_observe_ratio),
+            data_age_ms=Threshold(
+                reduce_at=Decimal(b.data_age_reduce_ms), observe_at=Decimal(b.data_age_observe_ms)
+            ),
+            reject_rate=Threshold(
+                reduce_at=b.reject_rate_reduce_ratio, observe_at=b.reject_rate_observe_ratio
+            ),
+            loss_streak=Threshold(
+                reduce_at=Decimal(b.loss_streak_reduce), observe_at=Decimal(b.loss_streak_observe)
+            ),
+            volatility_halving_bps=b.volatility_halving_bps,
+            volatility_observe_bps=b.volatility_observe_bps,
+            recovery_cooldown_ms=b.recovery_cooldown_ms,
+            recovery_healthy_cycles=b.recovery_healthy_cycles,
+            reduce_size_multiplier=b.reduce_size_multiplier,
+        ),
+        volatility_window=b.volatility_window,
+        reject_window_cycles=b.reject_window_cycles,
+        anomaly=_anomaly(settings),
+        capital=CapitalPolicy(
+            cash_reserve_try=settings.capital.cash_reserve_try,
+            treasury_ratio=settings.self_financing.treasury_ratio,
+        ),
+        self_financing=settings.self_financing.enabled,
+        seed_capital_try=settings.self_financing.seed_capital_try,
+        auto_trip=AutoTripPolicy(
+            max_consecutive_critical_errors=settings.kill_switch.max_consecutive_critical_errors,
+            hard_drawdown_ratio=settings.kill_switch.hard_drawdown_ratio,
+        ),
+        day_boundary_offset_ms=settings.accounting.day_boundary_offset_ms,
+    )
+
+
+def _anomaly(settings: Settings) -> AnomalyPolicy:
+    a = settings.anomaly
+    return AnomalyPolicy(
+        window_cycles=a.window_cycles,
+        stale_data_ms=a.stale_data_ms,
+        stale_cycles_to_reduce=a.stale_cycles_to_reduce,
+        stale_cycles_to_observe=a.stale_cycles_to_observe,
+        latency_spike_ms=a.latency_spike_ms,
+        latency_spikes_to_reduce=a.latency_spikes_to_reduce,
+        reject_ratio_to_reduce=a.reject_ratio_to_reduce,
+        reject_ratio_to_observe=a.reject_ratio_to_observe,
+        min_submits_for_ratio=a.min_submits_for_ratio,
+        divergence_ratio_to_reduce=a.divergence_ratio_to_reduce,
+        divergence_ratio_to_observe=a.divergence_ratio_to_observe,
+        clock_skew_ms_to_reduce=a.clock_skew_ms_to_reduce,
+        clock_skew_ms_to_observe=a.clock_skew_ms_to_observe,
+        healthy_cycles_to_step_down=a.healthy_cycles_to_step_down,
+    )

@@ -1,0 +1,170 @@
+"""What a portfolio cycle records (in the unit of work of its decisions) and reports afterwards.
+
+Recorded: every remembered state, each mode transition as a `RiskModeChanged` event with its
+causes, each universe change as `UniverseChanged`, an automatic kill-switch trip as
+`KillSwitchChanged`. Reported after the commit: one log line per transition and per universe
+change, and a `portfolio` log line with equity, drawdown, daily PnL, capital and mode.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.accounting import EquityReading
+from bot.app.kill_switch import KEY as KILL_SWITCH_KEY
+from bot.app.persisted_state import load_state
+from bot.app.portfolio_books import LedgerAccounts
+from bot.app.portfolio_governor import Governance
+from bot.app.portfolio_memory import PortfolioMemory, save_memory
+from bot.domain.events import EventType
+from bot.domain.money import canonical
+from bot.obs.metrics import Metrics
+from bot.risk.capital import CapitalState
+from bot.risk.kill_switch import AUTO_PREFIX, KillSwitch, trip
+from bot.store import UnitOfWork
+from bot.strategy.universe import UniverseChange
+
+log = logging.getLogger("bot.portfolio")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortfolioReport:
+    stage: str
+    cycle_id: int
+    now_ms: int
+    reading: EquityReading
+    accounts: LedgerAccounts
+    capital: CapitalState
+    governance: Governance
+    universe_change: UniverseChange
+    members: tuple[str, ...]
+    kill_reason: str | None
+    marks: Mapping[str, Decimal]
+
+
+def record_portfolio(uow: UnitOfWork, memory: PortfolioMemory, report: PortfolioReport) -> None:
+    now = report.now_ms
+    save_memory(uow, memory, now)
+    if report.stage == "7":
+        for source, t in report.governance.transitions:
+            uow.record(
+                EventType.RISK_MODE_CHANGED,
+                {
+                    "source": source,
+                    "from_mode": t.from_mode.value,
+                    "to_mode": t.to_mode.value,
+                    "causes": list(t.causes),
+                    "cycle_id": report.cycle_id,
+                    "ts_ms": now,
+                },
+            )
+    change = report.universe_change
+    if change.added or change.removed:
+        uow.record(
+            EventType.UNIVERSE_CHANGED,
+            {
+                "added": list(change.added),
+                "removed": list(change.removed),
+                "reasons": dict(change.reasons),
+                "members": list(report.members),
+                "cycle_id": report.cycle_id,
+                "ts_ms": now,
+            },
+        )
+    if report.kill_reason is not None:
+        current = load_state(uow, KILL_SWITCH_KEY, KillSwitch.from_json) or KillSwitch.off()
+        if not current.engaged(now):
+            rule = report.kill_reason.split(":", 1)[0]
+            switch = trip(current, reason=report.kill_reason, source=f"{AUTO_PREFIX}{rule}", now_ms=now)
+            uow.record(
+                EventType.KILL_SWITCH_CHANGED,
+                {"switch": switch.to_json(), "action": "tripped", "note": report.kill_reason, "ts_ms": now},
+            )
+
+
+def report_portfolio(report: PortfolioReport) -> None:
+    g = report.governance
+    for source, t in g.transitions:
+        log.warning(
+            "risk mode changed",
+            extra={
+                "fields": {
+                    "source": source,
+                    "from_mode": t.from_mode.value,
+                    "to_mode": t.to_mode.value,
+                    "causes": list(t.causes),
+                    "effective_mode": g.mode.value,
+                }
+            },
+        )
+    change = report.universe_change
+    if change.added or change.removed:
+        log.info(
+            "universe changed",
+            extra={
+                "fields": {
+                    "added": list(change.added),
+                    "removed": list(change.removed),
+                    "reasons": dict(change.reasons),
+                    "members": list(report.members),
+                }
+            },
+        )
+    if report.kill_reason is not None:
+        log.critical("kill switch tripped automatically", extra={"fields": {"reason": report.kill_reason}})
+    books, valuation = report.accounts.books, report.accounts.valuation
+    problems = {
+        "missing_marks": len(valuation.missing_marks),
+        "unconverted_fees": len(books.unconverted_fees),
+        "missing_opening_prices": len(books.missing_opening_prices),
+    }
+    if any(problems.values()):
+        log.warning("accounting incomplete", extra={"fields": {k: v for k, v in problems.items() if v}})
+    r = report.reading
+    log.info(
+        "portfolio",
+        extra={
+            "fields": {
+                "equity": canonical(r.equity),
+                "peak_equity": canonical(r.peak_equity),
+                "drawdown_ratio": canonical(r.drawdown_ratio),
+                "daily_pnl": canonical(r.daily_pnl),
+                "realized_pnl": canonical(valuation.realized_pnl),
+                "unrealized_pnl": canonical(valuation.unrealized_pnl_total),
+                "trading_capital": canonical(report.capital.trading_capital_try),
+                "treasury": canonical(report.capital.treasury_try),
+                "mode": g.mode.value if report.stage == "7" else "normal",
+                "size_multiplier": canonical(g.size_multiplier),
+                "universe": list(report.members),
+                "marks": {symbol: canonical(mark) for symbol, mark in sorted(report.marks.items())},
+            }
+        },
+    )
+
+
+_MODE_LEVEL = {"normal": 0, "reduce": 1, "observe": 2}
+
+
+def export_metrics(metrics: Metrics, report: PortfolioReport) -> None:
+    r, g = report.reading, report.governance
+    metrics.equity.set(float(r.equity))
+    metrics.drawdown_ratio.set(float(r.drawdown_ratio))
+    metrics.daily_pnl.set(float(r.daily_pnl))
+    metrics.capital.labels(bucket="trading").set(float(report.capital.trading_capital_try))
+    metrics.capital.labels(bucket="treasury").set(float(report.capital.treasury_try))
+    metrics.universe_size.set(len(report.members))
+    books, valuation = report.accounts.books, report.accounts.valuation
+    metrics.accounting_problems.labels(kind="missing_marks").set(len(valuation.missing_marks))
+    metrics.accounting_problems.labels(kind="unconverted_fees").set(len(books.unconverted_fees))
+    metrics.accounting_problems.labels(kind="missing_opening_prices").set(len(books.missing_opening_prices))
+    if report.stage != "7":
+        return
+    for source, mode in (("budget", g.budget_mode), ("anomaly", g.anomaly_level), ("effective", g.mode)):
+        metrics.risk_mode.labels(source=source).set(_MODE_LEVEL[mode.value])
+    for source, t in g.transitions:
+        metrics.risk_mode_changes_total.labels(
+            source=source, from_mode=t.from_mode.value, to_mode=t.to_mode.value
+        ).inc()

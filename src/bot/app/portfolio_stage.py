@@ -1,0 +1,263 @@
+"""Stages 4 (`bot stage4-run`) and 7 (`bot stage7-run`): the portfolio profile of the cycle.
+
+decide: a dynamic universe over `universe.symbols`, the strategy registry's signals combined
+into target weights, allocation within a turnover cap, and cancel/replace of drifted or expired
+orders. check: stage 4 caps and stops (and, in stage 7, the mode and size multiplier of the
+risk budget and anomaly degrade levels), over one Decision envelope. Accounting (equity, peak,
+drawdown, daily PnL, realised PnL for self-financing capital) is rebuilt from the ledger every
+cycle. Everything remembered between cycles is recorded with the cycle's decisions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from bot.accounting import EquityReading, day_start, track_equity
+from bot.app.portfolio_books import LedgerAccounts, marks_of, read_accounts
+from bot.app.portfolio_governor import Governance, govern
+from bot.app.portfolio_memory import OpeningPrices, PortfolioMemory, load_memory
+from bot.app.portfolio_params import PortfolioParams
+from bot.app.portfolio_record import PortfolioReport, record_portfolio, report_portfolio
+from bot.app.stage import CycleInputs, StagePlan
+from bot.app.stage3 import check_context
+from bot.domain.intents import OrderIntent
+from bot.domain.money import ZERO
+from bot.domain.risk import RiskMode
+from bot.risk.capital import CapitalState, checkpoint, scale
+from bot.risk.kill_switch import auto_trip_reason
+from bot.risk.portfolio_context import PortfolioContext
+from bot.risk.stage4_policy import check_stage4
+from bot.risk.stage7_policy import check_stage7
+from bot.store import Database
+from bot.store.records import CycleRecord
+from bot.strategy.allocation import allocate, target_weights
+from bot.strategy.order_planning import plan_lifecycle
+from bot.strategy.registry import combine, run_strategies
+from bot.strategy.signals import Signal
+from bot.strategy.universe import SymbolStats, UniverseState, select_universe
+
+log = logging.getLogger(__name__)
+ONE = Decimal(1)
+
+
+@dataclass(slots=True)
+class PortfolioStage:
+    name: str  # "4" or "7"
+    params: PortfolioParams
+    database: Database
+    clock_skew_ms: Callable[[], int]
+    report: Callable[[PortfolioReport], None] = lambda report: None
+    _memory: PortfolioMemory | None = field(default=None, init=False)
+
+    def symbols(self) -> Sequence[str]:
+        return self.params.candidates
+
+    def plan(self, inputs: CycleInputs) -> StagePlan:
+        memory = self._memory or load_memory(self.database)
+        marks = marks_of(inputs.market)
+        opening = memory.opening_prices or OpeningPrices(prices=marks)
+        equity_day = day_start(inputs.now_ms, self.params.day_boundary_offset_ms)
+        try:
+            accounts = read_accounts(
+                self.database,
+                rules=inputs.rules,
+                marks=marks,
+                quote_asset=self.params.quote_asset,
+                opening_prices=opening.prices,
+                day_start_ms=equity_day,
+            )
+        except ValueError as error:  # a fill the books cannot place: trade nothing until it is understood
+            log.critical(
+                "ledger cannot be accounted; no orders this cycle", extra={"fields": {"error": str(error)}}
+            )
+            return StagePlan(decisions=(), intents=0, notes={"accounting_errors": 1})
+        equity_state, reading = track_equity(
+            memory.equity,
+            accounts.valuation.equity,
+            inputs.now_ms,
+            day_boundary_offset_ms=self.params.day_boundary_offset_ms,
+        )
+        universe, change = select_universe(
+            memory.universe or UniverseState.initial(self.params.universe),
+            symbol_stats(inputs, self.params),
+            self.params.universe,
+            inputs.now_ms,
+        )
+        members = universe.members
+        strategies, signals = run_strategies(
+            self.params.strategies, memory.strategies, inputs.market, members
+        )
+        intents = self._intents(inputs, accounts, members, combine(signals, self.params.strategy_weights))
+        recent = self.database.cycles.recent(max(self.params.reject_window_cycles, 50))[1:]  # [0] is this one
+        governance = self._govern(memory, inputs, accounts, reading, members, recent)
+        capital = self._capital(memory, accounts)
+        kill_reason = auto_trip_reason(
+            consecutive_critical_errors=consecutive_critical_errors(recent),
+            drawdown_ratio=reading.drawdown_ratio,
+            policy=self.params.auto_trip,
+        )
+        ctx = self._context(inputs, accounts, reading, members, capital, governance, kill_reason is not None)
+        check = check_stage7 if self.name == "7" else check_stage4
+        decisions = check(intents, ctx, self.params.limits)
+        self._memory = PortfolioMemory(
+            universe=universe,
+            strategies=strategies,
+            equity=equity_state,
+            budget=governance.budget,
+            anomaly=governance.anomaly,
+            capital=capital,
+            volatility=governance.volatility,
+            opening_prices=opening,
+        )
+        report = PortfolioReport(
+            stage=self.name,
+            cycle_id=inputs.cycle_id,
+            now_ms=inputs.now_ms,
+            reading=reading,
+            accounts=accounts,
+            capital=capital,
+            governance=governance,
+            universe_change=change,
+            members=members,
+            kill_reason=kill_reason,
+            marks=marks,
+        )
+        memory_now = self._memory
+        return StagePlan(
+            decisions=decisions,
+            intents=len(intents),
+            record_state=lambda uow: record_portfolio(uow, memory_now, report),
+            after_commit=lambda: self._after_commit(report),
+            notes={"universe": len(members)},
+        )
+
+    def _after_commit(self, report: PortfolioReport) -> None:
+        report_portfolio(report)
+        self.report(report)
+
+    def _intents(
+        self,
+        inputs: CycleInputs,
+        accounts: LedgerAccounts,
+        members: Sequence[str],
+        signals: Mapping[str, Signal],
+    ) -> list[OrderIntent]:
+        p = self.params
+        marks = marks_of(inputs.market)
+        working = inputs.view.working_orders
+        lifecycle = plan_lifecycle(
+            working_orders=working, marks=marks, rules=inputs.rules, now_ms=inputs.now_ms, params=p.lifecycle
+        )
+        busy = {i.symbol for i in lifecycle}  # an order being replaced is not also re-allocated
+        targets = target_weights(signals, members, p.allocation)
+        orders = allocate(
+            targets=targets,
+            equity_quote=accounts.valuation.equity,
+            positions={s: pos.quantity for s, pos in inputs.view.positions.items() if pos.quantity > 0},
+            marks=marks,
+            rules=inputs.rules,
+            working_orders=working,
+            params=p.allocation,
+            keep=frozenset(members),
+        )
+        return [*lifecycle, *(o for o in orders if o.symbol not in busy)]
+
+    def _govern(
+        self,
+        memory: PortfolioMemory,
+        inputs: CycleInputs,
+        accounts: LedgerAccounts,
+        reading: EquityReading,
+        members: Sequence[str],
+        recent: Sequence[CycleRecord],
+    ) -> Governance:
+        return govern(
+            memory,
+            self.params,
+            now_ms=inputs.now_ms,
+            market=inputs.market,
+            account=inputs.account,
+            rules=inputs.rules,
+            universe=members,
+            reading=reading,
+            accounts=accounts,
+            recent_cycles=recent,
+            exchange_degraded=inputs.safety.exchange_degraded,
+            clock_skew_ms=self.clock_skew_ms(),
+        )
+
+    def _capital(self, memory: PortfolioMemory, accounts: LedgerAccounts) -> CapitalState:
+        realized = accounts.valuation.realized_pnl
+        if memory.capital is None:  # first portfolio cycle: gains before it are not trading capital
+            start = CapitalState.seeded(self.params.seed_capital_try)
+            return replace(start, realized_checkpoint_try=realized)
+        return checkpoint(memory.capital, realized, self.params.capital)
+
+    def _context(
+        self,
+        inputs: CycleInputs,
+        accounts: LedgerAccounts,
+        reading: EquityReading,
+        members: Sequence[str],
+        capital: CapitalState,
+        governance: Governance,
+        kill_tripped: bool,
+    ) -> PortfolioContext:
+        base = check_context(inputs)
+        if kill_tripped:
+            base = replace(base, safety=replace(base.safety, kill_switch=True))
+        stage7 = self.name == "7"
+        financed = self.params.self_financing
+        return PortfolioContext(
+            base=base,
+            positions=inputs.view.positions,
+            universe=frozenset(members),
+            drawdown_ratio=reading.drawdown_ratio,
+            daily_loss_ratio=reading.daily_loss_ratio,
+            # Without self-financing all equity is trading capital and limits are not scaled.
+            capital_scale=scale(capital) if financed else ONE,
+            trading_capital_try=capital.trading_capital_try
+            if financed
+            else max(accounts.valuation.equity, ZERO),
+            mode=governance.mode if stage7 else RiskMode.NORMAL,
+            mode_causes=governance.causes if stage7 else (),
+            size_multiplier=governance.size_multiplier if stage7 else ONE,
+            volatility_halved=governance.volatility_halved and stage7,
+        )
+
+
+def consecutive_critical_errors(recent: Sequence[CycleRecord]) -> int:
+    """Cycles, newest first, in a row that failed or whose executor hit an unexpected error."""
+    count = 0
+    for cycle in recent:
+        if cycle.status == "failed" or int(cycle.counters.get("errors", 0)) > 0:
+            count += 1
+        elif cycle.status != "running":
+            break
+    return count
+
+
+def symbol_stats(inputs: CycleInputs, params: PortfolioParams) -> dict[str, SymbolStats]:
+    """What the universe ranks candidates by, measured from this cycle's market snapshot."""
+    stats: dict[str, SymbolStats] = {}
+    for symbol in params.candidates:
+        data = inputs.market.symbols.get(symbol)
+        rules = inputs.rules.get(symbol)
+        if data is None or rules is None:
+            continue
+        depth = ZERO
+        if data.book is not None:
+            levels = (*data.book.bids[: params.depth_levels], *data.book.asks[: params.depth_levels])
+            depth = sum((level.price * level.quantity for level in levels), ZERO)
+        stats[symbol] = SymbolStats(
+            symbol=symbol,
+            quote=rules.quote,
+            trading=rules.trading,
+            volume_quote=data.volume * data.last,
+            spread_bps=data.spread_bps,
+            depth_quote=depth,
+        )
+    return stats

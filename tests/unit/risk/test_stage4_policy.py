@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal as D
+
+import pytest
+
+from bot.domain.account import Position
+from bot.domain.decisions import DecisionLayer, ReasonCode, Verdict
+from bot.domain.intents import CancelIntent, SubmitIntent
+from bot.domain.orders import Order, OrderStatus, Side
+from bot.domain.risk import RiskMode
+from bot.risk.safety_gate import SafetyState
+from bot.risk.stage3_policy import CheckContext, Stage3Limits
+from bot.risk.stage4_policy import PortfolioContext, PortfolioLimits, check_stage4
+from bot.testing.builders import account, btctry_rules, market
+
+NOW = 1_700_000_000_000
+SAFE = SafetyState(live=False, live_armed=False, dry_run=False, kill_switch=False, max_data_age_ms=10_000)
+QUOTES = {"BTCTRY": ("1400000", "1400100"), "ETHTRY": ("100000", "100100")}
+RULES = {"BTCTRY": btctry_rules(), "ETHTRY": btctry_rules(symbol="ETHTRY", base="ETH")}
+LIMITS = PortfolioLimits(
+    stage3=Stage3Limits(
+        max_orders_per_cycle=10,
+        max_open_orders_per_symbol=5,
+        side_cooldown_ms=0,
+        max_notional_per_order_try=D("5000"),
+        max_notional_per_cycle_try=D("50000"),
+        cash_reserve_try=D("1000"),
+        quote_asset="TRY",
+        fee_allowance_ratio=D("0"),
+    ),
+    max_open_orders=6,
+    max_position_notional_try=D("10000"),
+    max_exposure_try=D("30000"),
+    min_profit_bps=D("50"),
+    sell_fee_ratio=D("0.002"),
+    slippage_bps=D("10"),
+    daily_loss_stop_ratio=D("0.03"),
+    drawdown_stop_ratio=D("0.10"),
+)
+
+
+def ctx(*, free_try="100000", free_btc="1", working=(), positions=(), **overrides) -> PortfolioContext:
+    base = CheckContext(
+        cycle_id=4,
+        now_ms=NOW,
+        market=market(NOW, QUOTES),
+        account=account(NOW, {"TRY": free_try, "BTC": free_btc, "ETH": "10"}),
+        working_orders=tuple(working),
+        last_submit_ms={},
+        rules=RULES,
+        safety=SAFE,
+    )
+    fields = {
+        "base": base,
+        "positions": {p.symbol: p for p in positions},
+        "universe": frozenset({"BTCTRY", "ETHTRY"}),
+        "drawdown_ratio": D("0"),
+        "daily_loss_ratio": D("0"),
+        "capital_scale": D("1"),
+        "trading_capital_try": D("100000"),
+    }
+    fields.update(overrides)
+    return PortfolioContext(**fields)
+
+
+def buy(notional="1400", price="1400000", symbol="BTCTRY", **kw) -> SubmitIntent:
+    return SubmitIntent(symbol=symbol, side=Side.BUY, price=D(price), quantity=D(notional) / D(price), **kw)
+
+
+def sell(quantity="0.001", price="1500000", symbol="BTCTRY") -> SubmitIntent:
+    return SubmitIntent(symbol=symbol, side=Side.SELL, price=D(price), quantity=D(quantity))
+
+
+def working(
+    cid="w-1", side=Side.BUY, quantity="0.004", price="1390000", symbol="BTCTRY", filled="0"
+) -> Order:
+    return Order(
+        client_order_id=cid,
+        exchange_order_id="1",
+        cycle_id=1,
+        symbol=symbol,
+        side=side,
+        price=D(price),
+        quantity=D(quantity),
+        filled_quantity=D(filled),
+        status=OrderStatus.OPEN,
+        created_ms=NOW - 1000,
+        updated_ms=NOW - 1000,
+    )
+
+
+def btc(quantity="0", average_cost="1000000", symbol="BTCTRY") -> Position:
+    return Position(symbol=symbol, quantity=D(quantity), average_cost=D(average_cost))
+
+
+def notional(decision) -> D:
+    return decision.final_intent.price * decision.final_intent.quantity
+
+
+def test_buy_within_every_limit_is_approved():
+    [decision] = check_stage4([buy()], ctx(), LIMITS)
+    assert (decision.verdict, decision.reason_code) == (Verdict.APPROVED, ReasonCode.OK)
+
+
+# universe
+
+
+def test_buy_outside_the_universe_is_rejected_by_risk_policy():
+    [decision] = check_stage4([buy()], ctx(universe=frozenset({"ETHTRY"})), LIMITS)
+    assert decision.reason_code is ReasonCode.SYMBOL_NOT_IN_UNIVERSE
+    assert decision.layer is DecisionLayer.RISK_POLICY
+
+
+def test_sell_of_a_held_position_outside_the_universe_is_allowed():
+    context = ctx(universe=frozenset({"ETHTRY"}), positions=[btc("0.01")])
+    [decision] = check_stage4([sell()], context, LIMITS)
+    assert decision.verdict is Verdict.APPROVED
+
+
+def test_sell_outside_the_universe_without_a_position_is_rejected():
+    [decision] = check_stage4([sell()], ctx(universe=frozenset({"ETHTRY"})), LIMITS)
+    assert decision.reason_code is ReasonCode.SYMBOL_NOT_IN_UNIVERSE
+
+
+# open orders and replace worst case
+
+
+def test_max_open_orders_counts_working_orders_on_every_symbol():
+    orders = [working(f"w-{i}", symbol="ETHTRY", price="90000", quantity="0.01") for i in range(3)]
+    orders += [working(f"w-b{i}", side=Side.SELL, price="1600000", quantity="0.001") for i in range(2)]
+    decisions = check_stage4([buy(), buy(symbol="ETHTRY", price="100000")], ctx(working=orders), LIMITS)
+    assert [d.reason_code for d in decisions] == [ReasonCode.OK, ReasonCode.MAX_OPEN_ORDERS]
+
+
+@pytest.mark.parametrize(("max_open", "reason"), [(2, ReasonCode.MAX_OPEN_ORDERS), (3, ReasonCode.OK)])
+def test_replace_counts_the_replaced_order_until_its_cancel_is_confirmed(max_open, reason):
+    old = working("w-old")
+    other = working("w-eth", symbol="ETHTRY", price="90000", quantity="0.01")
+    batch = [
+        CancelIntent(symbol="BTCTRY", side=Side.BUY, client_order_id="w-old"),
+        buy(replaces="w-old"),
+    ]
+    decisions = check_stage4(batch, ctx(working=[old, other]), replace(LIMITS, max_open_orders=max_open))
+    assert decisions[0].verdict is Verdict.APPROVED  # the cancel frees nothing in this cycle
+    assert decisions[1].reason_code is reason
+
+
+def test_replace_keeps_the_replaced_buy_in_the_position():
+    # Old buy 0.004 BTC still working: (0 + 0.004 + q) x 1,400,000 <= 10,000 leaves 4,400 TRY.
+    batch = [
+        CancelIntent(symbol="BTCTRY", side=Side.BUY, client_order_id="w-old"),
+        buy("5000", replaces="w-old"),
+    ]
+    decisions = check_stage4(batch, ctx(working=[working("w-old")]), LIMITS)
+    assert decisions[1].reason_code is ReasonCode.POSITION_NOTIONAL_CAPPED
+    assert notional(decisions[1]) <= D("4400")
+    assert notional(decisions[1]) > D("4399")
+
+
+def test_replace_keeps_the_replaced_buy_in_the_exposure_and_the_trading_capital():
+    old = working("w-old", quantity="0.01")  # 13,900 TRY of open buy notional
+    limits = replace(LIMITS, max_position_notional_try=D("100000"), max_exposure_try=D("16000"))
+    [decision] = check_stage4([buy("5000", replaces="w-old")], ctx(working=[old]), limits)
+    assert decision.reason_code is ReasonCode.EXPOSURE_CAPPED
+    assert notional(decision) <= D("2100")
+    context = ctx(working=[old], trading_capital_try=D("13950"))
+    [decision] = check_stage4(
+        [buy("5000", replaces="w-old")], context, replace(limits, max_exposure_try=D("1e6"))
+    )
+    assert decision.reason_code is ReasonCode.TRADING_CAPITAL_EXHAUSTED
+    assert decision.layer is DecisionLayer.CAPITAL
+
+
+# position and exposure
+
+
+def test_position_counts_held_open_and_this_cycles_buys():
+    context = ctx(positions=[btc("0.002")], working=[working(quantity="0.002", filled="0.001")])
+    # held 0.002 + open 0.001 = 4,200 TRY at 1,400,000; first buy 4,000 leaves 1,800 for the second.
+    decisions = check_stage4([buy("4000"), buy("4000")], context, LIMITS)
+    assert decisions[0].verdict is Verdict.APPROVED
+    assert decisions[1].reason_code is ReasonCode.POSITION_NOTIONAL_CAPPED
+    assert notional(decisions[1]) <= D("1800")
+
+
+def test_position_with_no_room_for_a_minimum_order_is_rejected():
+    [decision] = check_stage4([buy()], ctx(positions=[btc("0.0071")]), LIMITS)  # 9,940 of 10,000
+    assert decision.reason_code is ReasonCode.POSITION_LIMIT_REACHED
+    assert decision.layer is DecisionLayer.RISK_POLICY
+
+
+def test_exposure_marks_positions_at_mid_and_falls_back_to_average_cost():
+    positions = [btc("0.01"), Position(symbol="XRPTRY", quantity=D("100"), average_cost=D("20"))]
+    limits = replace(LIMITS, max_exposure_try=D("20000"))
+    # 0.01 x 1,400,050 + 100 x 20 = 16,000.5 used; 3,999.5 left.
+    [decision] = check_stage4([buy("5000", "100000", "ETHTRY")], ctx(positions=positions), limits)
+    assert decision.reason_code is ReasonCode.EXPOSURE_CAPPED
+    assert D("3999") < notional(decision) <= D("3999.5")
+
+
+def test_exposure_with_no_room_is_rejected():
+    limits = replace(LIMITS, max_exposure_try=D("14050"))
+    [decision] = check_stage4([buy(symbol="ETHTRY", price="100000")], ctx(positions=[btc("0.01")]), limits)
+    assert decision.reason_code is ReasonCode.EXPOSURE_LIMIT_REACHED
+
+
+# minimum profit
+
+
+def test_min_profit_price_includes_fees_and_slippage():
+    # Net of the 0.2% exit fee a unit must bring 1,000,000 x 1.005 x 1.001 = 1,006,005 TRY,
+    # so the lowest price is 1,006,005 / 0.998 = 1,008,021.04...
+    context = ctx(positions=[btc("0.01", "1000000")])
+    [below] = check_stage4([sell(price="1008021")], context, LIMITS)
+    [at] = check_stage4([sell(price="1008022")], context, LIMITS)
+    assert below.reason_code is ReasonCode.MIN_PROFIT_NOT_MET
+    assert below.layer is DecisionLayer.RISK_POLICY
+    assert below.details["min_price"].startswith("1008021.04")
+    assert at.verdict is Verdict.APPROVED
+
+
+def test_min_profit_does_not_guard_a_sell_without_a_cost_basis():
+    [decision] = check_stage4([sell("0.2", price="1000")], ctx(), LIMITS)
+    assert decision.verdict is Verdict.APPROVED
+
+
+# loss stops
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"daily_loss_ratio": D("0.03")}, ReasonCode.DAILY_LOSS_STOP),
+        ({"drawdown_ratio": D("0.10")}, ReasonCode.DRAWDOWN_STOP),
+        ({"daily_loss_ratio": D("0.05"), "drawdown_ratio": D("0.2")}, ReasonCode.DAILY_LOSS_STOP),
+    ],
+)
+def test_loss_stops_block_buys_but_not_sells_or_cancels(overrides, reason):
+    order = working("w-1", side=Side.SELL, price="1600000", quantity="0.001")
+    batch = [buy(), sell(), CancelIntent(symbol="BTCTRY", side=Side.SELL, client_order_id="w-1")]
+    decisions = check_stage4(batch, ctx(working=[order], positions=[btc("0.01")], **overrides), LIMITS)
+    assert (decisions[0].reason_code, decisions[0].layer) == (reason, DecisionLayer.RISK_POLICY)
+    assert [d.verdict for d in decisions[1:]] == [Verdict.APPROVED, Verdict.APPROVED]
+
+
+def test_loss_stops_allow_buys_just_below_the_stop():
+    context = ctx(daily_loss_ratio=D("0.0299"), drawdown_ratio=D("0.0999"))
+    [decision] = check_stage4([buy()], context, LIMITS)
+    assert decision.verdict is Verdict.APPROVED
+
+
+# capital scaling
+
+
+def test_capital_scale_shrinks_the_per_order_cap_for_buys_only():
+    context = ctx(capital_scale=D("0.5"))
+    decisions = check_stage4([buy("4000"), sell("0.0025")], context, LIMITS)
+    assert decisions[0].reason_code is ReasonCode.NOTIONAL_PER_ORDER_CAPPED
+    assert notional(decisions[0]) <= D("2500")
+    assert decisions[1].verdict is Verdict.APPROVED  # 3,750 TRY exit: not slowed by the scale
+
+
+def test_capital_scale_shrinks_the_position_and_exposure_caps():
+    context = ctx(capital_scale=D("0.5"), positions=[btc("0.003")])  # 4,200 of a 5,000 position cap
+    [decision] = check_stage4([buy("2000")], context, LIMITS)
+    assert decision.reason_code is ReasonCode.POSITION_NOTIONAL_CAPPED
+    assert notional(decision) <= D("800")
+    limits = replace(LIMITS, max_exposure_try=D("10000"))  # 5,000 after scaling, 4,200.15 used
+    [decision] = check_stage4([buy("2000", "100000", "ETHTRY")], context, limits)
+    assert decision.reason_code is ReasonCode.EXPOSURE_CAPPED
+    assert notional(decision) <= D("799.85")
+
+
+def test_capital_scale_above_one_grows_the_caps():
+    [decision] = check_stage4([buy("9000")], ctx(capital_scale=D("2")), LIMITS)
+    assert decision.verdict is Verdict.APPROVED
+
+
+def test_zero_capital_scale_allows_no_buy():
+    [decision] = check_stage4([buy()], ctx(capital_scale=D("0")), LIMITS)
+    assert decision.verdict is Verdict.REJECTED
+    assert decision.reason_code is ReasonCode.POSITION_LIMIT_REACHED
+
+
+def test_trading_capital_bounds_open_and_new_buys():
+    open_buy = working("w-eth", symbol="ETHTRY", price="90000", quantity="0.05")  # 4,500 TRY
+    context = ctx(working=[open_buy], trading_capital_try=D("7000"))
+    decisions = check_stage4([buy("2100"), buy("2000", "100000", "ETHTRY")], context, LIMITS)
+    assert decisions[0].verdict is Verdict.APPROVED
+    assert (decisions[1].reason_code, decisions[1].layer) == (
+        ReasonCode.TRADING_CAPITAL_CAPPED,
+        DecisionLayer.CAPITAL,
+    )
+    assert notional(decisions[1]) == D("400")  # 7,000 - 4,500 - 2,100
+
+
+def test_cash_reserve_still_holds_under_a_large_trading_capital():
+    [decision] = check_stage4([buy("4000")], ctx(free_try="3000", trading_capital_try=D("1e9")), LIMITS)
+    assert decision.reason_code is ReasonCode.CASH_RESERVE_CAPPED
+    assert notional(decision) <= D("2000")
+
+
+def test_stage4_does_not_read_the_mode_fields():
+    context = ctx(mode=RiskMode.OBSERVE, size_multiplier=D("0.1"), volatility_halved=True)
+    [decision] = check_stage4([buy("4000")], context, LIMITS)
+    assert decision.verdict is Verdict.APPROVED
+    assert "mode" not in decision.details
