@@ -38,7 +38,7 @@ def main() -> None:
         if args.trace_memory:
             tracemalloc.start()
         started = time.perf_counter()
-        outcome = commands.run_stage3(settings, loop=True, max_cycles=args.cycles, cycle_seconds=60.0)
+        outcome = commands.run_stage(settings, "3", loop=True, max_cycles=args.cycles, cycle_seconds=60.0)
         elapsed = time.perf_counter() - started
         traced_peak = tracemalloc.get_traced_memory()[1] if args.trace_memory else None
         tracemalloc.stop()

@@ -48,10 +48,6 @@ def check_live_target(settings: Settings, confirmed_real_exchange: bool) -> None
         )
 
 
-def run_stage3(settings: Settings, *, loop: bool, max_cycles: int, cycle_seconds: float) -> RunOutcome:
-    return run_stage(settings, "3", loop=loop, max_cycles=max_cycles, cycle_seconds=cycle_seconds)
-
-
 def run_stage(
     settings: Settings, stage: str, *, loop: bool, max_cycles: int, cycle_seconds: float
 ) -> RunOutcome:

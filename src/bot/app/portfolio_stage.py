@@ -90,7 +90,9 @@ class PortfolioStage:
         strategies, signals = run_strategies(
             self.params.strategies, memory.strategies, inputs.market, members
         )
-        intents = self._intents(inputs, accounts, members, combine(signals, self.params.strategy_weights))
+        intents = self._intents(
+            inputs, accounts, marks, members, combine(signals, self.params.strategy_weights)
+        )
         recent = self.database.cycles.recent(max(self.params.reject_window_cycles, 50))[1:]  # [0] is this one
         governance = self._govern(memory, inputs, accounts, reading, members, recent)
         capital = self._capital(memory, accounts)
@@ -142,11 +144,11 @@ class PortfolioStage:
         self,
         inputs: CycleInputs,
         accounts: LedgerAccounts,
+        marks: Mapping[str, Decimal],
         members: Sequence[str],
         signals: Mapping[str, Signal],
     ) -> list[OrderIntent]:
         p = self.params
-        marks = marks_of(inputs.market)
         working = inputs.view.working_orders
         lifecycle = plan_lifecycle(
             working_orders=working, marks=marks, rules=inputs.rules, now_ms=inputs.now_ms, params=p.lifecycle

@@ -35,46 +35,32 @@ def _run_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-@click.command()
-@_run_options
-def run(
-    config_path: Path | None,
-    assignments: tuple[str, ...],
-    mode: str,
-    max_cycles: int | None,
-    cycle_seconds: float | None,
-    real_exchange: bool,
-) -> None:
-    """Stage 3: fixed symbols, profit-aware entries and exits, per-intent caps."""
-    _run_stage("3", config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
+def _stage_command(name: str, stage: str, summary: str) -> click.Command:
+    def command(
+        config_path: Path | None,
+        assignments: tuple[str, ...],
+        mode: str,
+        max_cycles: int | None,
+        cycle_seconds: float | None,
+        real_exchange: bool,
+    ) -> None:
+        _run_stage(stage, config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
+
+    command.__doc__ = summary
+    return click.command(name)(_run_options(command))
 
 
-@click.command("stage4-run")
-@_run_options
-def stage4_run(
-    config_path: Path | None,
-    assignments: tuple[str, ...],
-    mode: str,
-    max_cycles: int | None,
-    cycle_seconds: float | None,
-    real_exchange: bool,
-) -> None:
-    """Stage 4: dynamic universe, strategy registry and allocation, portfolio caps and stops."""
-    _run_stage("4", config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
-
-
-@click.command("stage7-run")
-@_run_options
-def stage7_run(
-    config_path: Path | None,
-    assignments: tuple[str, ...],
-    mode: str,
-    max_cycles: int | None,
-    cycle_seconds: float | None,
-    real_exchange: bool,
-) -> None:
-    """Stage 7: stage 4 plus risk-budget modes, anomaly degrade levels and self-financing capital."""
-    _run_stage("7", config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
+run = _stage_command("run", "3", "Stage 3: fixed symbols, profit-aware entries and exits, per-intent caps.")
+stage4_run = _stage_command(
+    "stage4-run",
+    "4",
+    "Stage 4: dynamic universe, strategy registry and allocation, portfolio caps and stops.",
+)
+stage7_run = _stage_command(
+    "stage7-run",
+    "7",
+    "Stage 7: stage 4 plus risk-budget modes, anomaly degrade levels, self-financing capital.",
+)
 
 
 def _run_stage(
