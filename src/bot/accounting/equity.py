@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
+from decimal import Decimal
 
-from bot.accounting.exact import difference, ratio
-from bot.domain.money import ZERO, canonical, to_decimal
+from bot.accounting.exact import difference, exact_text, ratio
+from bot.domain.json_fields import decimal_field, int_field
+from bot.domain.money import ZERO
 
 DAY_MS = 86_400_000
 _ONE = Decimal(1)
-# `canonical` normalises in the current context; an unbounded one keeps every digit of the equity.
-_UNBOUNDED = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,20 +24,19 @@ class EquityState:
 
     def to_json(self) -> dict[str, str | int]:
         """Decimals as canonical strings, every digit kept."""
-        with localcontext(_UNBOUNDED):
-            return {
-                "peak_equity": canonical(self.peak_equity),
-                "day_start_ms": self.day_start_ms,
-                "day_start_equity": canonical(self.day_start_equity),
-            }
+        return {
+            "peak_equity": exact_text(self.peak_equity),
+            "day_start_ms": self.day_start_ms,
+            "day_start_equity": exact_text(self.day_start_equity),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> EquityState:
-        """Parse what `to_json` wrote. Raises ValueError naming the missing or bad field."""
+        """Parse what `to_json` wrote. Raises StateFieldError naming the missing or bad field."""
         return cls(
-            peak_equity=_decimal_field(data, "peak_equity"),
-            day_start_ms=_int_field(data, "day_start_ms"),
-            day_start_equity=_decimal_field(data, "day_start_equity"),
+            peak_equity=decimal_field(data, "peak_equity"),
+            day_start_ms=int_field(data, "day_start_ms"),
+            day_start_equity=decimal_field(data, "day_start_equity"),
         )
 
 
@@ -102,19 +100,3 @@ def _loss_ratio(daily_pnl: Decimal, day_start_equity: Decimal) -> Decimal:
     if day_start_equity <= 0 or daily_pnl >= 0:
         return ZERO
     return ratio(difference(ZERO, daily_pnl), day_start_equity)
-
-
-def _decimal_field(data: Mapping[str, object], name: str) -> Decimal:
-    if name not in data:
-        raise ValueError(f"equity state: {name} is missing")
-    # NotADecimal is a ValueError that names the field.
-    return to_decimal(data[name], field=f"equity state: {name}")
-
-
-def _int_field(data: Mapping[str, object], name: str) -> int:
-    if name not in data:
-        raise ValueError(f"equity state: {name} is missing")
-    value = data[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"equity state: {name}: expected epoch milliseconds (int), got {value!r}")
-    return value

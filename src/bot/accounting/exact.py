@@ -21,9 +21,10 @@ from decimal import (
     InvalidOperation,
     Overflow,
     Rounded,
+    localcontext,
 )
 
-from bot.domain.money import ZERO
+from bot.domain.money import ZERO, canonical
 
 AVERAGE_PRECISION = 28  # significant digits of an average cost, as Decimal's default context
 
@@ -71,3 +72,12 @@ def average(amount: Decimal, count: Decimal) -> Decimal:
 def ratio(part: Decimal, whole: Decimal) -> Decimal:
     """part / whole for ratios (not money): rounded like an average (whole != 0)."""
     return _AVERAGE.divide(part, whole)
+
+
+def exact_text(value: Decimal) -> str:
+    """`canonical(value)` with every digit kept, however many (the default context keeps 28)."""
+    with localcontext(_UNBOUNDED_TEXT):
+        return canonical(value)
+
+
+_UNBOUNDED_TEXT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from bot.accounting.equity import EquityState
 from bot.app.persisted_state import load_state, save_state
+from bot.domain.json_fields import decimal_field, map_field
 from bot.domain.money import canonical
 from bot.risk.anomaly import AnomalyState
 from bot.risk.capital import CapitalState
@@ -45,10 +46,8 @@ class OpeningPrices:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> OpeningPrices:
-        raw = data.get("prices")
-        if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
-            raise ValueError("prices: expected an object of symbol -> decimal string")
-        return cls(prices={str(k): Decimal(str(v)) for k, v in raw.items()})
+        """Raises StateFieldError naming the bad field (`prices.BTCTRY: ...`)."""
+        return cls(prices=map_field(data, "prices", decimal_field))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

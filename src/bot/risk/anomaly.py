@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.domain.money import canonical, to_decimal
+from bot.domain.json_fields import decimal_field, enum_field, int_field, object_list_field
+from bot.domain.money import canonical
 from bot.domain.risk import RiskMode
-from bot.risk.risk_budget import ModeTransition, read_int, read_mode, strictest
+from bot.risk.risk_budget import ModeTransition, strictest
 
 _INT_FIELDS = ("data_age_ms", "cycle_latency_ms", "submits", "rejects", "clock_skew_ms")
 
@@ -44,11 +45,8 @@ class Observation:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Observation:
-        ints = {name: read_int(data, name) for name in _INT_FIELDS}
-        if "equity_divergence_ratio" not in data:
-            raise ValueError("equity_divergence_ratio: missing")
-        ratio = to_decimal(data["equity_divergence_ratio"], field="equity_divergence_ratio")
-        return cls(equity_divergence_ratio=ratio, **ints)
+        ints = {name: int_field(data, name) for name in _INT_FIELDS}
+        return cls(equity_divergence_ratio=decimal_field(data, "equity_divergence_ratio"), **ints)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,21 +115,10 @@ class AnomalyState:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> AnomalyState:
         """Raises ValueError naming the bad field (`window[3].rejects: ...` inside the window)."""
-        raw = data.get("window")
-        if not isinstance(raw, list | tuple):
-            raise ValueError(f"window: expected a list, got {type(raw).__name__}")
-        window = []
-        for index, item in enumerate(raw):
-            try:
-                if not isinstance(item, Mapping):
-                    raise ValueError(f"expected an object, got {type(item).__name__}")
-                window.append(Observation.from_json(item))
-            except ValueError as e:
-                raise ValueError(f"window[{index}].{e}") from e
         return cls(
-            window=tuple(window),
-            level=read_mode(data, "level"),
-            healthy_cycles=read_int(data, "healthy_cycles"),
+            window=object_list_field(data, "window", Observation.from_json),
+            level=enum_field(data, "level", RiskMode),
+            healthy_cycles=int_field(data, "healthy_cycles"),
         )
 
 

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from bot.domain.money import ZERO, canonical, to_decimal
+from bot.domain.json_fields import decimal_field
+from bot.domain.money import ZERO, canonical
 
 # Enough digits that the split and the sums are exact for any TRY amount this bot sees.
 _PRECISION = 60
@@ -82,13 +83,8 @@ class CapitalState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> CapitalState:
-        """Raises ValueError naming the missing or malformed field."""
-        values = {}
-        for name in _FIELDS:
-            if name not in data:
-                raise ValueError(f"{name}: missing")
-            values[name] = to_decimal(data[name], field=name)
-        return cls(**values)
+        """Raises ValueError (StateFieldError for a missing or malformed field) naming the field."""
+        return cls(**{name: decimal_field(data, name) for name in _FIELDS})
 
 
 def checkpoint(state: CapitalState, realized_pnl_total: Decimal, policy: CapitalPolicy) -> CapitalState:

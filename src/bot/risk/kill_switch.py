@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.domain.json_fields import bool_field, optional_int_field, text_field
+
 OPERATOR = "operator"
 AUTO_PREFIX = "auto:"
 RULE_CRITICAL_ERRORS = "critical_errors"
@@ -60,16 +62,13 @@ class KillSwitch:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> KillSwitch:
-        """Raises ValueError naming the missing or malformed field."""
-        active = _read(data, "active")
-        if not isinstance(active, bool):
-            raise ValueError(f"active: expected a boolean, got {type(active).__name__}")
+        """Raises ValueError (StateFieldError for a missing or malformed field) naming the field."""
         return cls(
-            active=active,
-            reason=_read_str(data, "reason"),
-            source=_read_str(data, "source"),
-            since_ms=_read_optional_int(data, "since_ms"),
-            expires_ms=_read_optional_int(data, "expires_ms"),
+            active=bool_field(data, "active"),
+            reason=text_field(data, "reason"),
+            source=text_field(data, "source"),
+            since_ms=optional_int_field(data, "since_ms"),
+            expires_ms=optional_int_field(data, "expires_ms"),
         )
 
 
@@ -158,25 +157,3 @@ def _auto_trip(errors: int, drawdown_ratio: Decimal, policy: AutoTripPolicy) -> 
 def _check_source(source: str) -> None:
     if source != OPERATOR and not (source.startswith(AUTO_PREFIX) and len(source) > len(AUTO_PREFIX)):
         raise ValueError(f"source: {source!r} must be 'operator' or 'auto:<rule>'")
-
-
-def _read(data: Mapping[str, object], field: str) -> object:
-    if field not in data:
-        raise ValueError(f"{field}: missing")
-    return data[field]
-
-
-def _read_str(data: Mapping[str, object], field: str) -> str:
-    value = _read(data, field)
-    if not isinstance(value, str):
-        raise ValueError(f"{field}: expected a string, got {type(value).__name__}")
-    return value
-
-
-def _read_optional_int(data: Mapping[str, object], field: str) -> int | None:
-    value = _read(data, field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{field}: expected an integer or null, got {type(value).__name__}")
-    return value

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.domain.json_fields import enum_field, int_field
 from bot.domain.money import ZERO
 from bot.domain.risk import RiskMode
 
@@ -98,11 +99,11 @@ class BudgetState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> BudgetState:
-        """Raises ValueError naming the missing or malformed field."""
+        """Raises ValueError (StateFieldError for a missing or malformed field) naming the field."""
         return cls(
-            mode=read_mode(data, "mode"),
-            since_ms=read_int(data, "since_ms"),
-            healthy_cycles=read_int(data, "healthy_cycles"),
+            mode=enum_field(data, "mode", RiskMode),
+            since_ms=int_field(data, "since_ms"),
+            healthy_cycles=int_field(data, "healthy_cycles"),
         )
 
 
@@ -189,26 +190,3 @@ def _size_multiplier(mode: RiskMode, inputs: BudgetInputs, policy: BudgetPolicy)
     if inputs.volatility_bps > policy.volatility_halving_bps:
         multiplier *= _HALF
     return multiplier
-
-
-def read_int(data: Mapping[str, object], field: str) -> int:
-    """data[field] as an int (not a bool); ValueError naming `field` otherwise."""
-    value = _read(data, field)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{field}: expected an integer, got {type(value).__name__}")
-    return value
-
-
-def read_mode(data: Mapping[str, object], field: str) -> RiskMode:
-    """data[field] as a RiskMode value; ValueError naming `field` otherwise."""
-    value = _read(data, field)
-    for mode in RiskMode:
-        if value == mode.value:
-            return mode
-    raise ValueError(f"{field}: {value!r} is not one of {[m.value for m in RiskMode]}")
-
-
-def _read(data: Mapping[str, object], field: str) -> object:
-    if field not in data:
-        raise ValueError(f"{field}: missing")
-    return data[field]

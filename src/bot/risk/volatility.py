@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
 
+from bot.domain.json_fields import decimal_list_field, decimals_to_json, map_field
 from bot.domain.market import MarketSnapshot
-from bot.domain.money import ZERO, canonical
+from bot.domain.money import ZERO
 
 BPS = Decimal(10_000)
 
@@ -21,19 +22,12 @@ class VolatilityState:
     mids: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)  # oldest first
 
     def to_json(self) -> dict[str, object]:
-        return {"mids": {symbol: [canonical(m) for m in mids] for symbol, mids in sorted(self.mids.items())}}
+        return {"mids": {symbol: decimals_to_json(mids) for symbol, mids in sorted(self.mids.items())}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> VolatilityState:
-        raw = data.get("mids")
-        if not isinstance(raw, Mapping):
-            raise ValueError("mids: expected an object of symbol -> list of decimal strings")
-        mids: dict[str, tuple[Decimal, ...]] = {}
-        for symbol, values in raw.items():
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise ValueError(f"mids.{symbol}: expected a list of decimal strings")
-            mids[str(symbol)] = tuple(Decimal(v) for v in values)
-        return cls(mids=mids)
+        """Raises StateFieldError naming the bad field (`mids.BTCTRY[2]: ...`)."""
+        return cls(mids=map_field(data, "mids", decimal_list_field))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.domain.json_fields import decimal_field, int_field, object_map_field
 from bot.domain.market import MarketSnapshot
 from bot.domain.money import canonical
 from bot.strategy.signals import (
@@ -21,7 +22,6 @@ from bot.strategy.signals import (
     expect_state,
     new_sample,
 )
-from bot.strategy.state_codec import read_decimal, read_int, read_object_map
 
 NAME = "mean_reversion"
 BPS = Decimal(10_000)
@@ -48,10 +48,10 @@ class MeanReversionParams:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> MeanReversionParams:
         return cls(
-            period=read_int(data, "period"),
-            warmup_samples=read_int(data, "warmup_samples"),
-            band_ratio=read_decimal(data, "band_ratio"),
-            max_sample_gap_ms=read_int(data, "max_sample_gap_ms"),
+            period=int_field(data, "period"),
+            warmup_samples=int_field(data, "warmup_samples"),
+            band_ratio=decimal_field(data, "band_ratio"),
+            max_sample_gap_ms=int_field(data, "max_sample_gap_ms"),
         )
 
 
@@ -80,9 +80,9 @@ class EmaAnchor:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> EmaAnchor:
         return cls(
-            ema=read_decimal(data, "ema"),
-            samples=read_int(data, "samples"),
-            last_ts_ms=read_int(data, "last_ts_ms"),
+            ema=decimal_field(data, "ema"),
+            samples=int_field(data, "samples"),
+            last_ts_ms=int_field(data, "last_ts_ms"),
         )
 
 
@@ -95,7 +95,7 @@ class MeanReversionState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> MeanReversionState:
-        return cls(anchors=read_object_map(data, "anchors", EmaAnchor.from_json))
+        return cls(anchors=object_map_field(data, "anchors", EmaAnchor.from_json))
 
 
 def step_mean_reversion(

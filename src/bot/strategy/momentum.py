@@ -9,15 +9,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.domain.json_fields import (
+    decimal_field,
+    decimal_list_field,
+    decimals_to_json,
+    int_field,
+    object_map_field,
+)
 from bot.domain.market import MarketSnapshot
 from bot.strategy.signals import Signal, StrategyState, StrategyStep, clamp_score, expect_state, new_sample
-from bot.strategy.state_codec import (
-    decimals_to_json,
-    read_decimal,
-    read_decimal_tuple,
-    read_int,
-    read_object_map,
-)
 
 NAME = "momentum"
 BPS = Decimal(10_000)
@@ -40,9 +40,9 @@ class MomentumParams:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> MomentumParams:
         return cls(
-            lookback=read_int(data, "lookback"),
-            scale_ratio=read_decimal(data, "scale_ratio"),
-            max_sample_gap_ms=read_int(data, "max_sample_gap_ms"),
+            lookback=int_field(data, "lookback"),
+            scale_ratio=decimal_field(data, "scale_ratio"),
+            max_sample_gap_ms=int_field(data, "max_sample_gap_ms"),
         )
 
 
@@ -60,7 +60,7 @@ class MidWindow:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> MidWindow:
-        return cls(mids=read_decimal_tuple(data, "mids"), last_ts_ms=read_int(data, "last_ts_ms"))
+        return cls(mids=decimal_list_field(data, "mids"), last_ts_ms=int_field(data, "last_ts_ms"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,7 +72,7 @@ class MomentumState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> MomentumState:
-        return cls(windows=read_object_map(data, "windows", MidWindow.from_json))
+        return cls(windows=object_map_field(data, "windows", MidWindow.from_json))
 
 
 def step_momentum(

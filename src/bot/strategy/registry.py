@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from types import MappingProxyType
 
+from bot.domain.json_fields import StateFieldError, map_field, mapping_field, within
 from bot.domain.market import MarketSnapshot
 from bot.strategy import mean_reversion, momentum
 from bot.strategy.signals import Signal, Strategy, StrategyState, clamp_score
-from bot.strategy.state_codec import read_object_map
 
 ZERO = Decimal(0)
 
@@ -53,10 +54,7 @@ def build_strategies(params_by_name: Mapping[str, Mapping[str, object]]) -> tupl
         kind = REGISTRY.get(name)
         if kind is None:
             raise ValueError(f"{name}: unknown strategy (known: {', '.join(sorted(REGISTRY))})")
-        try:
-            strategies.append(kind.build(params_by_name[name]))
-        except ValueError as e:
-            raise ValueError(f"{name}.{e}") from e
+        strategies.append(within(name, partial(kind.build, params_by_name[name])))
     return tuple(strategies)
 
 
@@ -71,17 +69,16 @@ class RegistryState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> RegistryState:
-        raw = read_object_map(data, "states", dict)
-        states: dict[str, StrategyState] = {}
-        for name, entry in raw.items():
-            kind = REGISTRY.get(name)
-            if kind is None:
-                raise ValueError(f"states.{name}: unknown strategy")
-            try:
-                states[name] = kind.state_from_json(entry)
-            except ValueError as e:
-                raise ValueError(f"states.{name}.{e}") from e
-        return cls(states=states)
+        """Raises StateFieldError naming the bad field (`states.momentum.windows: missing`)."""
+        return cls(states=map_field(data, "states", _strategy_state))
+
+
+def _strategy_state(states: Mapping[str, object], name: str) -> StrategyState:
+    entry = mapping_field(states, name)
+    kind = REGISTRY.get(name)
+    if kind is None:
+        raise StateFieldError(name, "unknown strategy")
+    return within(name, partial(kind.state_from_json, entry))
 
 
 def run_strategies(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from bot.strategy.state_codec import read_int_map, read_str_tuple
+from bot.domain.json_fields import int_field, map_field, text_list_field
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,9 +66,9 @@ class UniverseState:
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> UniverseState:
         return cls(
-            members=read_str_tuple(data, "members"),
-            probation=read_int_map(data, "probation"),
-            cooldown_until_ms=read_int_map(data, "cooldown_until_ms"),
+            members=text_list_field(data, "members"),
+            probation=map_field(data, "probation", int_field),
+            cooldown_until_ms=map_field(data, "cooldown_until_ms", int_field),
         )
 
 
