@@ -2,8 +2,9 @@
 
 Imports a window of ../shared/data/btc-perp-20211231-20220201_1m.csv (prices x35 to TRY), runs
 `bot stage7-run --loop` in this process until the window is exhausted, and prints cycles per
-second, final equity, peak, maximum drawdown, realised PnL and every risk-mode transition.
-Prints figures; asserts nothing.
+second, final equity, peak, realised PnL and every risk-mode transition; then how long
+`bot ledger verify` takes to revalue every cycle, and what one cycle's accounting (books and
+trade outcomes, rebuilt from every fill) costs as a ledger grows. Prints figures; asserts nothing.
 
     .venv/bin/python bench/stage7_replay.py [--from 2022-01-17] [--to 2022-01-26] [--cycle-seconds 60]
 """
@@ -19,8 +20,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bot.accounting import build_books
+from bot.accounting.trade_outcomes import trade_outcomes
 from bot.app import commands
 from bot.app.replays import replay_import
+from bot.domain.orders import Fill, Side
+from bot.replay.pair_specs import DEFAULT_PAIRS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "btc-perp-20211231-20220201_1m.csv"
 
@@ -57,6 +62,38 @@ def main() -> None:
         outcome = commands.run_stage(settings, "7", loop=True, max_cycles=0, cycle_seconds=args.cycle_seconds)
         elapsed = time.perf_counter() - started
         report(db, len(outcome.cycles), elapsed, args)
+        started = time.perf_counter()
+        ok, text = commands.ledger_verify(db)
+        print(f"ledger verify      {time.perf_counter() - started:.1f} s, {'OK' if ok else 'FAILED'}")
+        print(f"  {text.splitlines()[-1]}")
+    accounting_scale()
+
+
+def accounting_scale() -> None:
+    """One cycle's accounting replays every fill: what that costs at 1k, 10k and 50k fills."""
+    rules = {"BTCTRY": DEFAULT_PAIRS["BTCTRY"].rules}
+    print("accounting per cycle (books + trade outcomes over all fills):")
+    for n in (1_000, 10_000, 50_000):
+        fills = [
+            Fill(
+                trade_id=str(i),
+                exchange_order_id=str(i),
+                client_order_id=None,
+                symbol="BTCTRY",
+                side=Side.BUY if i % 2 == 0 else Side.SELL,
+                price=Decimal(1_000_000 + i % 97),
+                quantity=Decimal("0.001"),
+                fee=Decimal("1.2"),
+                tax=Decimal("0.216"),
+                fee_asset="TRY",
+                ts_ms=i,
+            )
+            for i in range(n)
+        ]
+        started = time.perf_counter()
+        build_books(opening_balances={"TRY": Decimal(100_000)}, fills=fills, pairs=rules, quote_asset="TRY")
+        trade_outcomes(fills, quote_asset="TRY", since_ms=0, fee_marks={})
+        print(f"  {n:>6} fills      {(time.perf_counter() - started) * 1000:.0f} ms")
 
 
 def report(db: Path, cycles: int, elapsed: float, args: argparse.Namespace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import tomllib
@@ -116,3 +117,23 @@ def test_a_skewed_exchange_clock_is_measured_and_applied_to_stamps_and_data_ages
     assert "market_data_stale" not in reasons
     assert rows(db, "SELECT COUNT(*) FROM orders")[0][0] > 0
     assert simulator.account()["orders"], "signed requests were accepted"
+
+
+def test_stage4_obeys_the_anomaly_degrade_level_when_the_exchange_clock_drifts(simulator, tmp_path):
+    # Stamps and data ages are corrected, but a clock 90 s off is itself an anomaly: stage 4 has
+    # no risk budget, yet it must stop placing orders and say why, as stage 7 would.
+    simulator.set_faults(clock_skew_ms=-90_000)
+    db = tmp_path / "bot.sqlite"
+    env = bot_env(simulator.url, db, BOT_UNIVERSE__SYMBOLS='["BTCTRY", "ETHTRY"]')
+    result = bot(["stage4-run", "--loop", "--max-cycles", "12", "--cycle-seconds", "0.05"], env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    changes = [
+        json.loads(p) for (p,) in rows(db, "SELECT payload FROM events WHERE type = 'RiskModeChanged'")
+    ]
+    assert changes and {c["source"] for c in changes} == {"anomaly"}, "stage 4 obeys the anomaly level only"
+    assert changes[0]["to_mode"] == "observe"
+    assert any(cause.startswith("clock_skew_ms=") for cause in changes[0]["causes"])
+    assert '"event": "risk mode changed"' in result.stderr
+    submits = {r for (r,) in rows(db, "SELECT DISTINCT reason_code FROM decisions WHERE kind = 'submit'")}
+    assert submits <= {"observe_only"}
+    assert simulator.account()["orders"] == []

@@ -44,6 +44,8 @@ def run(tmp_path_factory):
     assert result.returncode == 0, result.stderr[-3000:]
     verified = bot(["ledger", "verify"], env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    # Every cycle's equity, peak, drawdown and daily PnL rebuilt from the ledger alone.
+    assert "accounting OK: 2304 portfolio cycles revalued" in verified.stdout
     return tmp / "ledger.sqlite", result.stderr
 
 

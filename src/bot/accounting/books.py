@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Protocol
 
 from bot.accounting.cost_basis import apply_trade
 from bot.accounting.exact import difference, product, total
@@ -13,9 +14,18 @@ from bot.accounting.fees import fee_in_quote
 from bot.domain.account import Position
 from bot.domain.money import ZERO
 from bot.domain.orders import Fill, Side
-from bot.domain.symbols import PairRules
 
 _NO_PRICES: Mapping[str, Decimal] = MappingProxyType({})
+
+
+class PairAssets(Protocol):
+    """What the books need of a pair: its two assets (`PairRules` is one)."""
+
+    @property
+    def base(self) -> str: ...
+
+    @property
+    def quote(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,16 +61,17 @@ def build_books(
     *,
     opening_balances: Mapping[str, Decimal],
     fills: Sequence[Fill],
-    pairs: Mapping[str, PairRules],
+    pairs: Mapping[str, PairAssets],
     quote_asset: str,
     opening_prices: Mapping[str, Decimal] = _NO_PRICES,
     fee_marks: Mapping[str, Decimal] = _NO_PRICES,
 ) -> Books:
     """Apply `fills` in order (ledger order) to the opening balances.
 
-    `pairs` maps symbol -> rules; `opening_prices` and `fee_marks` map symbol -> price in
-    `quote_asset`. An opening balance of a pair's base (quoted in `quote_asset`) opens a position at
-    `opening_prices[symbol]`. A fee in another asset X is converted at the mark of X's symbol.
+    `pairs` maps symbol -> its assets (`PairRules` will do); `opening_prices` and `fee_marks` map
+    symbol -> price in `quote_asset`. An opening balance of a pair's base (quoted in
+    `quote_asset`) opens a position at `opening_prices[symbol]`. A fee in another asset X is
+    converted at the mark of X's symbol.
 
     Raises ValueError for a negative opening balance, a fill whose symbol is not in `pairs` or is
     not quoted in `quote_asset`, or a fill with a non-positive price or quantity or a negative fee.
@@ -108,7 +119,7 @@ class _Ledger:
                 price = ZERO
             self.positions[symbol] = Position(symbol=symbol, quantity=amount, average_cost=price)
 
-    def apply(self, fill: Fill, rules: PairRules) -> None:
+    def apply(self, fill: Fill, rules: PairAssets) -> None:
         _check_amounts(fill)
         self._post_cash(fill, rules)
         position = self.positions.get(fill.symbol, Position(symbol=fill.symbol))
@@ -120,7 +131,7 @@ class _Ledger:
             fee_quote=self._fee_quote(fill),
         )
 
-    def _post_cash(self, fill: Fill, rules: PairRules) -> None:
+    def _post_cash(self, fill: Fill, rules: PairAssets) -> None:
         notional = product(fill.price, fill.quantity)
         if fill.side is Side.BUY:
             self._credit(rules.base, fill.quantity)
@@ -149,7 +160,7 @@ class _Ledger:
         self.cash[asset] = difference(self.cash.get(asset, ZERO), amount)
 
 
-def _rules_for(fill: Fill, pairs: Mapping[str, PairRules], quote_asset: str) -> PairRules:
+def _rules_for(fill: Fill, pairs: Mapping[str, PairAssets], quote_asset: str) -> PairAssets:
     rules = pairs.get(fill.symbol)
     if rules is None:
         raise ValueError(f"fill {fill.trade_id}: symbol {fill.symbol!r} is not in pairs")

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bot.accounting import track_equity
+from bot.app.accounting_verify import verify_accounting
 from bot.app.composition import build_runtime
 from bot.app.cycle import CycleResult
 from bot.app.lock import InstanceLock
 from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
 from bot.app.runtime import Runtime
 from bot.config import ConfigError, LoadedSettings, Settings, load_settings
+from bot.domain.money import canonical
 from bot.exchange.errors import AuthError, ExchangeError
 from bot.execution.recovery import recover
 from bot.obs.logging import configure_logging, log_context
@@ -105,11 +108,26 @@ def preflight(rt: Runtime) -> None:
 
 
 def ledger_verify(path: Path) -> tuple[bool, str]:
+    """The hash chain and projections, then the accounting of every portfolio cycle."""
     with Database.open_readonly(path) as db:
         report = verify_ledger(db)
-    if report.ok:
-        return True, f"ledger OK: {report.events_checked} events, hash chain intact, projections match"
-    return False, "ledger verification FAILED:\n" + "\n".join(f"  - {p}" for p in report.problems)
+        accounting = verify_accounting(db)
+    problems = [*report.problems, *accounting.problems]
+    if problems:
+        return False, "ledger verification FAILED:\n" + "\n".join(f"  - {p}" for p in problems)
+    lines = [f"ledger OK: {report.events_checked} events, hash chain intact, projections match"]
+    last, state = accounting.last, accounting.last_state
+    if last is not None and state is not None:
+        _, reading = track_equity(
+            state, last.equity, last.now_ms, day_boundary_offset_ms=last.day_boundary_offset_ms
+        )
+        lines.append(
+            f"accounting OK: {accounting.cycles} portfolio cycles revalued from the fills and their"
+            f" marks; last equity {canonical(last.equity)} {last.quote_asset}, peak"
+            f" {canonical(state.peak_equity)}, drawdown {reading.drawdown_ratio:.4%},"
+            f" daily PnL {canonical(reading.daily_pnl)}, realised PnL {canonical(last.realized_pnl)}"
+        )
+    return True, "\n".join(lines)
 
 
 def ledger_show(path: Path) -> str:

@@ -1,6 +1,11 @@
-"""Stage 7's governor: the risk budget, anomaly degrade levels and volatility, combined into the
-one mode and size multiplier the checks obey. Everything it reads is computed from the ledger,
-the account and the market this cycle; nothing is hard-coded.
+"""The portfolio governor: the mode and size multiplier the checks obey, from the anomaly degrade
+level (stages 4 and 7) and, in stage 7, the risk budget and volatility halving.
+
+Stage 4 obeys the anomaly level alone: stale data, latency or reject spikes, equity divergence
+or clock skew move it to REDUCE or OBSERVE. Stage 7 obeys the stricter of that level and the
+risk budget's mode. Everything read is computed from the ledger, the account and the market
+this cycle; nothing is hard-coded. The budget's state is stepped in both stages, so switching a
+ledger from stage 4 to 7 starts from a budget that has seen its history.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from bot.risk.risk_budget import BudgetInputs, BudgetState, ModeTransition, step
 from bot.risk.volatility import VolatilityState, observe_volatility
 from bot.store.records import CycleRecord
 
+ONE = Decimal(1)
 MISSING_DATA_AGE_MS = 10**9  # a universe symbol without data counts as infinitely stale
 
 
@@ -38,12 +44,14 @@ class Governance:
     volatility: VolatilityState
     budget_mode: RiskMode
     anomaly_level: RiskMode
+    budget_governs: bool  # stage 7; in stage 4 the budget is stepped but not obeyed
 
 
 def govern(
     memory: PortfolioMemory,
     params: PortfolioParams,
     *,
+    budget_governs: bool,
     now_ms: int,
     market: MarketSnapshot,
     account: AccountSnapshot,
@@ -89,24 +97,30 @@ def govern(
         params.anomaly,
         now_ms,
     )
-    mode = budget.state.mode.stricter(anomaly.level)
-    halved = vol.volatility_bps > params.budget.volatility_halving_bps
-    transitions = tuple(
-        (source, t)
-        for source, t in (("budget", budget.transition), ("anomaly", anomaly.changed))
-        if t is not None
-    )
+    anomaly_causes = tuple(f"anomaly:{c}" for c in anomaly.causes)
+    changes: tuple[tuple[str, ModeTransition | None], ...]
+    if budget_governs:
+        mode = budget.state.mode.stricter(anomaly.level)
+        halved = vol.volatility_bps > params.budget.volatility_halving_bps
+        causes = tuple(dict.fromkeys((*budget.causes, *anomaly_causes)))
+        multiplier = _multiplier(mode, budget.state.mode, budget.size_multiplier, halved, params)
+        changes = (("budget", budget.transition), ("anomaly", anomaly.changed))
+    else:
+        mode, halved, causes = anomaly.level, False, anomaly_causes
+        multiplier = _multiplier(mode, RiskMode.NORMAL, ONE, halved, params)
+        changes = (("anomaly", anomaly.changed),)
     return Governance(
         mode=mode,
-        causes=tuple(dict.fromkeys((*budget.causes, *(f"anomaly:{c}" for c in anomaly.causes)))),
-        size_multiplier=_multiplier(mode, budget.state.mode, budget.size_multiplier, halved, params),
+        causes=causes,
+        size_multiplier=multiplier,
         volatility_halved=halved,
-        transitions=transitions,
+        transitions=tuple((source, t) for source, t in changes if t is not None),
         budget=budget.state,
         anomaly=anomaly.state,
         volatility=vol.state,
         budget_mode=budget.state.mode,
         anomaly_level=anomaly.level,
+        budget_governs=budget_governs,
     )
 
 
@@ -118,7 +132,8 @@ def _multiplier(
         return ZERO
     if mode is budget_mode:
         return budget_multiplier
-    # The anomaly level is stricter than the budget: size as the budget would in that mode.
+    # The anomaly level is stricter than the budget (or alone, in stage 4): size as the budget
+    # would in that mode.
     multiplier = params.budget.reduce_size_multiplier
     return multiplier / 2 if halved else multiplier
 

@@ -1,9 +1,10 @@
 """What a portfolio cycle records (in the unit of work of its decisions) and reports afterwards.
 
-Recorded: every remembered state, each mode transition as a `RiskModeChanged` event with its
-causes, each universe change as `UniverseChanged`, an automatic kill-switch trip as
-`KillSwitchChanged`. Reported after the commit: one log line per transition and per universe
-change, and a `portfolio` log line with equity, drawdown, daily PnL, capital and mode.
+Recorded: the cycle's valuation (`bot.app.portfolio_valuation`), every remembered state, each mode
+transition as a `RiskModeChanged` event with its causes, each universe change as
+`UniverseChanged`, an automatic kill-switch trip as `KillSwitchChanged`. Reported after the
+commit: one log line per transition and per universe change, and a `portfolio` log line with
+equity, drawdown, daily PnL, capital and mode.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from decimal import Decimal
 
 from bot.accounting import EquityReading
 from bot.app.kill_switch import KEY as KILL_SWITCH_KEY
-from bot.app.persisted_state import load_state
+from bot.app.persisted_state import load_state, save_state
 from bot.app.portfolio_books import LedgerAccounts
 from bot.app.portfolio_governor import Governance
 from bot.app.portfolio_memory import PortfolioMemory, save_memory
+from bot.app.portfolio_valuation import KEY as VALUATION_KEY
+from bot.app.portfolio_valuation import ValuationRecord
 from bot.domain.events import EventType
 from bot.domain.money import canonical
 from bot.obs.metrics import Metrics
@@ -43,24 +46,33 @@ class PortfolioReport:
     members: tuple[str, ...]
     kill_reason: str | None
     marks: Mapping[str, Decimal]
+    day_boundary_offset_ms: int
 
 
 def record_portfolio(uow: UnitOfWork, memory: PortfolioMemory, report: PortfolioReport) -> None:
     now = report.now_ms
+    valuation = ValuationRecord.of(
+        cycle_id=report.cycle_id,
+        now_ms=now,
+        day_boundary_offset_ms=report.day_boundary_offset_ms,
+        books=report.accounts.books,
+        valuation=report.accounts.valuation,
+        marks=report.marks,
+    )
+    save_state(uow, VALUATION_KEY, valuation.to_json(), now)  # before the equity state it explains
     save_memory(uow, memory, now)
-    if report.stage == "7":
-        for source, t in report.governance.transitions:
-            uow.record(
-                EventType.RISK_MODE_CHANGED,
-                {
-                    "source": source,
-                    "from_mode": t.from_mode.value,
-                    "to_mode": t.to_mode.value,
-                    "causes": list(t.causes),
-                    "cycle_id": report.cycle_id,
-                    "ts_ms": now,
-                },
-            )
+    for source, t in report.governance.transitions:
+        uow.record(
+            EventType.RISK_MODE_CHANGED,
+            {
+                "source": source,
+                "from_mode": t.from_mode.value,
+                "to_mode": t.to_mode.value,
+                "causes": list(t.causes),
+                "cycle_id": report.cycle_id,
+                "ts_ms": now,
+            },
+        )
     change = report.universe_change
     if change.added or change.removed:
         uow.record(
@@ -136,7 +148,7 @@ def report_portfolio(report: PortfolioReport) -> None:
                 "unrealized_pnl": canonical(valuation.unrealized_pnl_total),
                 "trading_capital": canonical(report.capital.trading_capital_try),
                 "treasury": canonical(report.capital.treasury_try),
-                "mode": g.mode.value if report.stage == "7" else "normal",
+                "mode": g.mode.value,
                 "size_multiplier": canonical(g.size_multiplier),
                 "universe": list(report.members),
                 "marks": {symbol: canonical(mark) for symbol, mark in sorted(report.marks.items())},
@@ -160,9 +172,10 @@ def export_metrics(metrics: Metrics, report: PortfolioReport) -> None:
     metrics.accounting_problems.labels(kind="missing_marks").set(len(valuation.missing_marks))
     metrics.accounting_problems.labels(kind="unconverted_fees").set(len(books.unconverted_fees))
     metrics.accounting_problems.labels(kind="missing_opening_prices").set(len(books.missing_opening_prices))
-    if report.stage != "7":
-        return
-    for source, mode in (("budget", g.budget_mode), ("anomaly", g.anomaly_level), ("effective", g.mode)):
+    levels = [("anomaly", g.anomaly_level), ("effective", g.mode)]
+    if g.budget_governs:
+        levels.append(("budget", g.budget_mode))
+    for source, mode in levels:
         metrics.risk_mode.labels(source=source).set(_MODE_LEVEL[mode.value])
     for source, t in g.transitions:
         metrics.risk_mode_changes_total.labels(

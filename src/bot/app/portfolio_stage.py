@@ -2,10 +2,11 @@
 
 decide: a dynamic universe over `universe.symbols`, the strategy registry's signals combined
 into target weights, allocation within a turnover cap, and cancel/replace of drifted or expired
-orders. check: stage 4 caps and stops (and, in stage 7, the mode and size multiplier of the
-risk budget and anomaly degrade levels), over one Decision envelope. Accounting (equity, peak,
-drawdown, daily PnL, realised PnL for self-financing capital) is rebuilt from the ledger every
-cycle. Everything remembered between cycles is recorded with the cycle's decisions.
+orders. check: stage 4 caps and stops under the anomaly degrade level (and, in stage 7, the
+stricter of that and the risk budget's mode and size multiplier), over one Decision envelope.
+Accounting (equity, peak, drawdown, daily PnL, realised PnL for self-financing capital) is
+rebuilt from the ledger every cycle. Everything remembered between cycles is recorded with the
+cycle's decisions.
 """
 
 from __future__ import annotations
@@ -25,12 +26,10 @@ from bot.app.stage import CycleInputs, StagePlan
 from bot.app.stage3 import check_context
 from bot.domain.intents import OrderIntent
 from bot.domain.money import ZERO
-from bot.domain.risk import RiskMode
 from bot.risk.capital import CapitalState, checkpoint, scale
 from bot.risk.kill_switch import auto_trip_reason
 from bot.risk.portfolio_context import PortfolioContext
-from bot.risk.stage4_policy import check_stage4
-from bot.risk.stage7_policy import check_stage7
+from bot.risk.portfolio_policy import check_portfolio
 from bot.store import Database
 from bot.store.records import CycleRecord
 from bot.strategy.allocation import allocate, target_weights
@@ -102,8 +101,7 @@ class PortfolioStage:
             policy=self.params.auto_trip,
         )
         ctx = self._context(inputs, accounts, reading, members, capital, governance, kill_reason is not None)
-        check = check_stage7 if self.name == "7" else check_stage4
-        decisions = check(intents, ctx, self.params.limits)
+        decisions = check_portfolio(intents, ctx, self.params.limits)
         self._memory = PortfolioMemory(
             universe=universe,
             strategies=strategies,
@@ -126,6 +124,7 @@ class PortfolioStage:
             members=members,
             kill_reason=kill_reason,
             marks=marks,
+            day_boundary_offset_ms=self.params.day_boundary_offset_ms,
         )
         memory_now = self._memory
         return StagePlan(
@@ -189,6 +188,7 @@ class PortfolioStage:
             recent_cycles=recent,
             exchange_degraded=inputs.safety.exchange_degraded,
             clock_skew_ms=self.clock_skew_ms(),
+            budget_governs=self.name == "7",
         )
 
     def _capital(self, memory: PortfolioMemory, accounts: LedgerAccounts) -> CapitalState:
@@ -211,7 +211,6 @@ class PortfolioStage:
         base = check_context(inputs)
         if kill_tripped:
             base = replace(base, safety=replace(base.safety, kill_switch=True))
-        stage7 = self.name == "7"
         financed = self.params.self_financing
         return PortfolioContext(
             base=base,
@@ -224,10 +223,10 @@ class PortfolioStage:
             trading_capital_try=capital.trading_capital_try
             if financed
             else max(accounts.valuation.equity, ZERO),
-            mode=governance.mode if stage7 else RiskMode.NORMAL,
-            mode_causes=governance.causes if stage7 else (),
-            size_multiplier=governance.size_multiplier if stage7 else ONE,
-            volatility_halved=governance.volatility_halved and stage7,
+            mode=governance.mode,
+            mode_causes=governance.causes,
+            size_multiplier=governance.size_multiplier,
+            volatility_halved=governance.volatility_halved,
         )
 
 

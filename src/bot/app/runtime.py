@@ -72,11 +72,13 @@ class Runtime:
 
     def safety(self, frozen_symbols: frozenset[str]) -> SafetyState:
         s = self.settings
+        kill_switch = s.safety.kill_switch or read_kill_switch(self.database).engaged(wall_ms())
+        self.metrics.kill_switch_engaged.set(1 if kill_switch else 0)
         return SafetyState(
             live=s.mode == "live",
             live_armed=s.safety.live_armed,
             dry_run=s.safety.dry_run,
-            kill_switch=s.safety.kill_switch or read_kill_switch(self.database).engaged(wall_ms()),
+            kill_switch=kill_switch,
             max_data_age_ms=s.market_data.max_age_ms,
             frozen_symbols=frozen_symbols,
             exchange_degraded=self.exchange_degraded(),

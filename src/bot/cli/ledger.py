@@ -33,7 +33,8 @@ def ledger() -> None:
 @common
 @db_option
 def verify(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> None:
-    """Rebuild projections from events and check the hash chain; exit 1 on any difference."""
+    """Check the hash chain, rebuild projections from events and revalue every portfolio cycle
+    (equity, peak, drawdown, daily PnL) from its fills and marks; exit 1 on any difference."""
     with exit_on_known_errors():
         ok, text = commands.ledger_verify(_resolve(config_path, assignments, db_path))
     click.echo(text, err=not ok)

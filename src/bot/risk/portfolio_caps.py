@@ -22,6 +22,7 @@ from bot.risk.portfolio_context import ModeRestrictions, PortfolioContext, Portf
 from bot.risk.portfolio_exposure import (
     held_quantity,
     open_buy_notional_try,
+    positions_cost_try,
     open_quantity,
     positions_value_try,
 )
@@ -93,8 +94,14 @@ def cap_trading_capital(
     budget: CycleBudget,
     caps: list[ReasonCode],
 ) -> Decimal:
-    """Open buys + this cycle's buys + this buy <= trading capital (layer capital)."""
-    used_try = open_buy_notional_try(ctx.base.working_orders) + budget.buy_notional
+    """Positions at cost + open buys + this cycle's buys + this buy <= trading capital (layer
+    capital). At cost, not at the mark: an unrealised gain is not capital until it is realised
+    (self-financing then splits it), and an unrealised loss does not free capital for more buys."""
+    used_try = (
+        positions_cost_try(ctx.positions)
+        + open_buy_notional_try(ctx.base.working_orders)
+        + budget.buy_notional
+    )
     room_try = ctx.trading_capital_try - used_try
     if room_try < rules.min_notional:
         raise Refused(

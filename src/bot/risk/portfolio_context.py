@@ -34,9 +34,9 @@ class PortfolioContext:
 
     `positions` is keyed by symbol. `daily_loss_ratio` and `drawdown_ratio` are losses as
     positive ratios of equity (0 when there is none). `capital_scale` is trading capital divided
-    by the seed (>= 0). `mode` is the stricter of the risk budget mode and the anomaly degrade
-    level, `mode_causes` says why; both, with `size_multiplier` ((0, 1]) and
-    `volatility_halved`, are read by stage 7 only.
+    by the seed (>= 0). `mode` is the mode the caller computed (stage 4: the anomaly degrade
+    level; stage 7: the stricter of the risk budget mode and that level), `mode_causes` says
+    why; both, with `size_multiplier` ((0, 1]) and `volatility_halved`, are obeyed by both stages.
     """
 
     base: CheckContext
@@ -54,7 +54,7 @@ class PortfolioContext:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModeRestrictions:
-    """What a mode allows, as the pipeline applies it. NEUTRAL (stage 4) restricts nothing."""
+    """What a mode allows, as the pipeline applies it. NORMAL with multiplier 1 restricts nothing."""
 
     mode: RiskMode = RiskMode.NORMAL
     size_multiplier: Decimal = ONE
@@ -65,6 +65,3 @@ class ModeRestrictions:
         """The context's mode; a multiplier outside [0, 1] is clamped (it may shrink caps, never widen)."""
         multiplier = min(max(ctx.size_multiplier, Decimal(0)), ONE)
         return cls(mode=ctx.mode, size_multiplier=multiplier, volatility_halved=ctx.volatility_halved)
-
-
-NEUTRAL = ModeRestrictions()

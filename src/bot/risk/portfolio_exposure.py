@@ -37,6 +37,13 @@ def positions_value_try(positions: Mapping[str, Position], market: MarketSnapsho
     )
 
 
+def positions_cost_try(positions: Mapping[str, Position]) -> Decimal:
+    """Capital deployed in held positions: quantity x average cost (buy fees included)."""
+    return sum(
+        (exact_product(p.quantity, p.average_cost) for p in positions.values() if p.quantity > 0), ZERO
+    )
+
+
 def open_quantity(orders: Iterable[Order], symbol: str, side: Side) -> Decimal:
     """Remaining quantity of working orders on one symbol and side."""
     return sum((o.remaining_quantity for o in orders if o.symbol == symbol and o.side is side), ZERO)

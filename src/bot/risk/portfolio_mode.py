@@ -1,4 +1,5 @@
-"""Stage 7 mode restrictions: OBSERVE places nothing, REDUCE only sells what is held."""
+"""Mode restrictions (stage 4: anomaly level; stage 7: also the risk budget): OBSERVE places
+nothing, REDUCE only sells what is held."""
 
 from __future__ import annotations
 

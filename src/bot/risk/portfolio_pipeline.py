@@ -1,4 +1,4 @@
-"""The stage 4 submit checks in layer order, run under the mode restrictions a stage passes."""
+"""The portfolio submit checks (stages 4 and 7) in layer order, under the mode restrictions given."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ def apply_fill(conn: sqlite3.Connection, fields: Fields) -> bool:
 
     A fill for an order the ledger does not know still moves balances and the position.
     """
-    fill = _fill_from(fields)
+    fill = fill_from(fields)
     cursor = conn.execute(
         "INSERT INTO fills (trade_id, client_order_id, exchange_order_id, symbol, side, price, quantity,"
         " fee, tax, fee_asset, ts_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -52,7 +52,8 @@ def set_balance(conn: sqlite3.Connection, asset: str, total: Decimal) -> None:
     )
 
 
-def _fill_from(fields: Fields) -> Fill:
+def fill_from(fields: Fields) -> Fill:
+    """The fill an OrderFilled payload describes; raises StoreError for a bad field."""
     try:
         side = Side(fields.text("side"))
     except ValueError as e:

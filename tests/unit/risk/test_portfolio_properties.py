@@ -18,10 +18,9 @@ from bot.domain.intents import CancelIntent, OrderIntent, SubmitIntent
 from bot.domain.money import quantize_down
 from bot.domain.orders import Order, OrderStatus, Side
 from bot.domain.risk import RiskMode
+from bot.risk.portfolio_policy import PortfolioContext, PortfolioLimits, check_portfolio
 from bot.risk.safety_gate import SafetyState
 from bot.risk.stage3_policy import CheckContext, Stage3Limits
-from bot.risk.stage4_policy import PortfolioContext, PortfolioLimits, check_stage4
-from bot.risk.stage7_policy import check_stage7
 from bot.testing.builders import account, btctry_rules, market
 
 NOW = 1_700_000_000_000
@@ -63,7 +62,6 @@ class Scenario:
     intents: list[OrderIntent]
     ctx: PortfolioContext
     limits: PortfolioLimits
-    stage7: bool
 
 
 @st.composite
@@ -214,7 +212,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         volatility_halved=draw(st.booleans()),
     )
     intents = draw(intents_for(mids, positions, working))
-    return Scenario(intents=intents, ctx=ctx, limits=draw(portfolio_limits()), stage7=draw(st.booleans()))
+    return Scenario(intents=intents, ctx=ctx, limits=draw(portfolio_limits()))
 
 
 def notional(intent: SubmitIntent) -> D:
@@ -246,8 +244,7 @@ def pressed_scenarios(draw: st.DrawFn) -> Scenario:
     )
     stage3 = replace(scenario.limits.stage3, max_orders_per_cycle=8, max_open_orders_per_symbol=12)
     limits = replace(scenario.limits, stage3=stage3, max_open_orders=20)
-    stage7 = scenario.stage7 or mode is RiskMode.REDUCE
-    return replace(scenario, ctx=ctx, limits=limits, stage7=stage7)
+    return replace(scenario, ctx=ctx, limits=limits)
 
 
 @settings(max_examples=300, deadline=None)
@@ -264,11 +261,10 @@ def test_approved_actions_never_break_a_cap_when_caps_do_the_restraining(scenari
 
 def _assert_every_limit_holds(scenario: Scenario) -> None:
     ctx, limits, s3 = scenario.ctx, scenario.limits, scenario.limits.stage3
-    check = check_stage7 if scenario.stage7 else check_stage4
-    decisions = check(scenario.intents, ctx, limits)
+    decisions = check_portfolio(scenario.intents, ctx, limits)
     assert len(decisions) == len(scenario.intents)
-    mode = ctx.mode if scenario.stage7 else RiskMode.NORMAL
-    multiplier = ctx.size_multiplier if scenario.stage7 else ONE
+    mode = ctx.mode
+    multiplier = min(max(ctx.size_multiplier, D(0)), ONE)  # a multiplier may shrink caps, never widen
     approved = _approved_submits(decisions)
     buys = [a for a in approved if a.side is Side.BUY]
     sells = [a for a in approved if a.side is Side.SELL]
@@ -285,7 +281,9 @@ def _assert_every_limit_holds(scenario: Scenario) -> None:
     _assert_position_and_exposure(ctx, limits, buys, multiplier)
     # trading capital bounds all buy notional committed
     if buys:
-        committed = sum((o.price * o.remaining_quantity for o in open_buys(ctx)), D(0))
+        committed = sum((o.price * o.remaining_quantity for o in open_buys(ctx)), D(0)) + sum(
+            (p.quantity * p.average_cost for p in ctx.positions.values() if p.quantity > 0), D(0)
+        )
         assert committed + sum((notional(b) for b in buys), D(0)) <= ctx.trading_capital_try
     # sells within the free base
     sold: Counter[str] = Counter()

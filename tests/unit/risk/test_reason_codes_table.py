@@ -13,10 +13,9 @@ from bot.domain.decisions import Decision, DecisionLayer, ReasonCode, Verdict
 from bot.domain.intents import CancelIntent, OrderIntent, SubmitIntent
 from bot.domain.orders import Order, OrderStatus, Side
 from bot.domain.risk import RiskMode
+from bot.risk.portfolio_policy import PortfolioContext, PortfolioLimits, check_portfolio
 from bot.risk.safety_gate import SafetyState
 from bot.risk.stage3_policy import CheckContext, Stage3Limits, check_stage3
-from bot.risk.stage4_policy import PortfolioContext, PortfolioLimits, check_stage4
-from bot.risk.stage7_policy import check_stage7
 from bot.testing.builders import account, btctry_rules, market
 
 # Codes no check of stage 3, 4 or 7 can emit. None today: the executor records no reason code
@@ -138,13 +137,13 @@ ROWS = [
         RC.KILL_SWITCH_ACTIVE,
         R,
         GATE,
-        check_stage7,
+        check_portfolio,
         (buy(),),
         base={"safety": replace(SAFE, kill_switch=True)},
     ),
-    Row(RC.LIVE_NOT_ARMED, R, GATE, check_stage4, (buy(),), base={"safety": replace(SAFE, live=True)}),
-    Row(RC.MARKET_DATA_STALE, R, GATE, check_stage7, (buy(),), base={"age_ms": 60_000}),
-    Row(RC.MARKET_DATA_MISSING, R, GATE, check_stage4, (buy(symbol="ETHTRY", price="100000"),)),
+    Row(RC.LIVE_NOT_ARMED, R, GATE, check_portfolio, (buy(),), base={"safety": replace(SAFE, live=True)}),
+    Row(RC.MARKET_DATA_STALE, R, GATE, check_portfolio, (buy(),), base={"age_ms": 60_000}),
+    Row(RC.MARKET_DATA_MISSING, R, GATE, check_portfolio, (buy(symbol="ETHTRY", price="100000"),)),
     Row(
         RC.SYMBOL_FROZEN,
         R,
@@ -157,7 +156,7 @@ ROWS = [
         RC.EXCHANGE_DEGRADED,
         R,
         GATE,
-        check_stage4,
+        check_portfolio,
         (buy(),),
         base={"safety": replace(SAFE, exchange_degraded=True)},
     ),
@@ -167,34 +166,34 @@ ROWS = [
         RC.SYMBOL_NOT_TRADING,
         R,
         RULES,
-        check_stage4,
+        check_portfolio,
         (buy(),),
         base={"rules": {"BTCTRY": btctry_rules(trading=False)}},
     ),
-    Row(RC.PRICE_OUT_OF_BAND, R, RULES, check_stage7, (buy("1", price="500"),)),
+    Row(RC.PRICE_OUT_OF_BAND, R, RULES, check_portfolio, (buy("1", price="500"),)),
     Row(RC.QUANTITY_ROUNDS_TO_ZERO, R, RULES, stage3, (buy("0.001"),)),
     # A buy capped by the cash reserve to 50 TRY falls below the 99.91 TRY minimum.
-    Row(RC.BELOW_MIN_NOTIONAL, R, RULES, check_stage4, (buy(),), base={"free": {"TRY": "1050"}}),
+    Row(RC.BELOW_MIN_NOTIONAL, R, RULES, check_portfolio, (buy(),), base={"free": {"TRY": "1050"}}),
     # risk budget (stage 7 modes)
-    Row(RC.OBSERVE_ONLY, R, BUDGET, check_stage7, (sell(),), portfolio={"mode": RiskMode.OBSERVE}),
-    Row(RC.REDUCE_ONLY, R, BUDGET, check_stage7, (buy(),), portfolio={"mode": RiskMode.REDUCE}),
+    Row(RC.OBSERVE_ONLY, R, BUDGET, check_portfolio, (sell(),), portfolio={"mode": RiskMode.OBSERVE}),
+    Row(RC.REDUCE_ONLY, R, BUDGET, check_portfolio, (buy(),), portfolio={"mode": RiskMode.REDUCE}),
     Row(
         RC.VOLATILITY_CAPPED,
         C,
         BUDGET,
-        check_stage7,
+        check_portfolio,
         (buy("4000"),),
         portfolio={"size_multiplier": D("0.5"), "volatility_halved": True},
     ),
     # risk policy
-    Row(RC.SYMBOL_NOT_IN_UNIVERSE, R, POLICY, check_stage4, (buy(),), portfolio={"universe": frozenset()}),
-    Row(RC.DAILY_LOSS_STOP, R, POLICY, check_stage4, (buy(),), portfolio={"daily_loss_ratio": D("0.04")}),
-    Row(RC.DRAWDOWN_STOP, R, POLICY, check_stage7, (buy(),), portfolio={"drawdown_ratio": D("0.12")}),
+    Row(RC.SYMBOL_NOT_IN_UNIVERSE, R, POLICY, check_portfolio, (buy(),), portfolio={"universe": frozenset()}),
+    Row(RC.DAILY_LOSS_STOP, R, POLICY, check_portfolio, (buy(),), portfolio={"daily_loss_ratio": D("0.04")}),
+    Row(RC.DRAWDOWN_STOP, R, POLICY, check_portfolio, (buy(),), portfolio={"drawdown_ratio": D("0.12")}),
     Row(
         RC.MIN_PROFIT_NOT_MET,
         R,
         POLICY,
-        check_stage7,
+        check_portfolio,
         (sell(price="1000000"),),
         portfolio={"positions": held("0.01")},
     ),
@@ -205,7 +204,7 @@ ROWS = [
         RC.MAX_OPEN_ORDERS_PER_SYMBOL,
         R,
         POLICY,
-        check_stage4,
+        check_portfolio,
         (buy(),),
         base={"working_orders": (working(cid="w-1"), working(cid="w-2"), working(cid="w-3"))},
     ),
@@ -213,7 +212,7 @@ ROWS = [
         RC.MAX_OPEN_ORDERS,
         R,
         POLICY,
-        check_stage4,
+        check_portfolio,
         (buy(),),
         base={"working_orders": (working("ETHTRY"),)},
         limits={"max_open_orders": 1},
@@ -232,7 +231,7 @@ ROWS = [
         RC.NOTIONAL_PER_CYCLE_CAPPED,
         C,
         POLICY,
-        check_stage4,
+        check_portfolio,
         (buy("4000"), buy("4000")),
         stage3_limits={"max_notional_per_cycle_try": D("6000")},
     ),
@@ -248,18 +247,23 @@ ROWS = [
         RC.POSITION_NOTIONAL_CAPPED,
         C,
         POLICY,
-        check_stage4,
+        check_portfolio,
         (buy("4000"),),
         portfolio={"positions": held("0.005")},
     ),
     Row(
-        RC.POSITION_LIMIT_REACHED, R, POLICY, check_stage7, (buy(),), portfolio={"positions": held("0.0071")}
+        RC.POSITION_LIMIT_REACHED,
+        R,
+        POLICY,
+        check_portfolio,
+        (buy(),),
+        portfolio={"positions": held("0.0071")},
     ),
     Row(
         RC.EXPOSURE_CAPPED,
         C,
         POLICY,
-        check_stage4,
+        check_portfolio,
         (buy("4000"),),
         portfolio={"positions": held("0.004")},
         limits={"max_exposure_try": D("7000")},
@@ -268,20 +272,22 @@ ROWS = [
         RC.EXPOSURE_LIMIT_REACHED,
         R,
         POLICY,
-        check_stage7,
+        check_portfolio,
         (buy(),),
         portfolio={"positions": held("0.004")},
         limits={"max_exposure_try": D("5650")},
     ),
     # capital
     Row(RC.CASH_RESERVE_CAPPED, C, CAPITAL, stage3, (buy("1000"),), base={"free": {"TRY": "1500"}}),
-    Row(RC.CASH_RESERVE_BREACH, R, CAPITAL, check_stage4, (buy(),), base={"free": {"TRY": "900"}}),
-    Row(RC.INSUFFICIENT_BASE_BALANCE, R, CAPITAL, check_stage7, (sell(),), base={"free": {"TRY": "100000"}}),
+    Row(RC.CASH_RESERVE_BREACH, R, CAPITAL, check_portfolio, (buy(),), base={"free": {"TRY": "900"}}),
+    Row(
+        RC.INSUFFICIENT_BASE_BALANCE, R, CAPITAL, check_portfolio, (sell(),), base={"free": {"TRY": "100000"}}
+    ),
     Row(
         RC.TRADING_CAPITAL_CAPPED,
         C,
         CAPITAL,
-        check_stage4,
+        check_portfolio,
         (buy("4000"),),
         portfolio={"trading_capital_try": D("3000")},
     ),
@@ -289,7 +295,7 @@ ROWS = [
         RC.TRADING_CAPITAL_EXHAUSTED,
         R,
         CAPITAL,
-        check_stage7,
+        check_portfolio,
         (buy(),),
         portfolio={"trading_capital_try": D("50")},
     ),
@@ -298,7 +304,7 @@ ROWS = [
         RC.ORDER_NOT_WORKING,
         R,
         EXECUTION,
-        check_stage4,
+        check_portfolio,
         (CancelIntent(symbol="BTCTRY", side=Side.BUY, client_order_id="nobody"),),
     ),
 ]
@@ -321,4 +327,4 @@ def test_the_table_covers_every_reason_code_once():
 
 
 def test_the_table_exercises_every_stage():
-    assert {row.check for row in ROWS} == {stage3, check_stage4, check_stage7}
+    assert {row.check for row in ROWS} == {stage3, check_portfolio}

@@ -1,0 +1,190 @@
+"""The accounting half of `bot ledger verify`: redo every portfolio cycle's valuation from the log.
+
+Walks the events once, in order. The opening balances (BalancesSeeded) and the fills
+(OrderFilled) so far, with the marks a cycle recorded (`portfolio.valuation`), rebuild that
+cycle's books through the same `build_books` and `value` the cycle used; its equity and realised
+PnL must match what it recorded to the last digit. Stepping the equity state it started from
+(`portfolio.equity` before the cycle) with that equity must give the state it left (peak, day
+start and start-of-day equity: drawdown and daily PnL follow from them). Finally the balances
+the books give must equal the ledger's balance projection, which is computed by separate code.
+
+Cycles are checked one by one against the state each started from, so a ledger whose first
+portfolio cycles predate valuation records is still checked from the first record on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.accounting import Books, EquityState, build_books, track_equity, value
+from bot.accounting.exact import exact_text
+from bot.app.portfolio_memory import KEYS, OpeningPrices
+from bot.app.portfolio_valuation import KEY as VALUATION_KEY
+from bot.app.portfolio_valuation import ValuationRecord
+from bot.domain.events import EventType
+from bot.domain.money import ZERO
+from bot.domain.orders import Fill
+from bot.store import Database, StoreError
+from bot.store.event_log import EventRecord, iterate
+from bot.store.fill_projection import fill_from
+from bot.store.payloads import Fields, loads
+
+MAX_PROBLEMS = 20
+EQUITY_KEY = KEYS["equity"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    base: str
+    quote: str
+
+
+@dataclass(slots=True, kw_only=True)
+class AccountingCheck:
+    cycles: int = 0
+    problems: list[str] = field(default_factory=list)
+    last: ValuationRecord | None = None
+    last_state: EquityState | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+
+
+@dataclass(slots=True)
+class _Walk:
+    check: AccountingCheck
+    opening_prices: Mapping[str, Decimal]
+    opening: dict[str, Decimal] = field(default_factory=dict)
+    seeded: bool = False
+    fills: list[Fill] = field(default_factory=list)
+    in_read_order: list[Fill] = field(default_factory=list)  # sorted as the cycle read them
+    pairs: dict[str, _Pair] = field(default_factory=dict)
+    state: EquityState | None = None  # portfolio.equity as recorded so far
+    pending: tuple[ValuationRecord, EquityState] | None = None  # the state the last cycle must leave
+
+    def event(self, record: EventRecord) -> None:
+        payload = loads(record.payload)
+        if record.type == EventType.BALANCES_SEEDED.value and not self.seeded:  # the first seed holds
+            self.opening = dict(Fields(record.type, payload).decimal_mapping("balances"))
+            self.seeded = True
+        elif record.type == EventType.ORDER_FILLED.value:
+            fields = Fields(record.type, payload)
+            fill = fill_from(fields)
+            self.fills.append(fill)
+            self.pairs[fill.symbol] = _Pair(fields.text("base"), fields.text("quote"))
+        elif record.type == EventType.STATE_CHANGED.value:
+            key, text = str(payload.get("key")), str(payload.get("value"))
+            if key == VALUATION_KEY:
+                self.settle()
+                self.revalue(ValuationRecord.from_json(loads(text)), record.seq)
+            elif key == EQUITY_KEY:
+                self.state = EquityState.from_json(loads(text))
+                self.settle()
+
+    def revalue(self, recorded: ValuationRecord, seq: int) -> None:
+        self.check.cycles += 1
+        self.check.last = recorded
+        where = f"cycle {recorded.cycle_id} (events[seq={seq}])"
+        try:
+            books = self.books(recorded)
+        except ValueError as error:
+            self.check.problem(f"{where}: the fills cannot be accounted: {error}")
+            return
+        valuation = value(books, recorded.marks)
+        for name, got, expected in (
+            ("equity", recorded.equity, valuation.equity),
+            ("realised PnL", recorded.realized_pnl, valuation.realized_pnl),
+        ):
+            if got != expected:
+                self.check.problem(
+                    f"{where}: recorded {name} {exact_text(got)}, the fills and its marks give"
+                    f" {exact_text(expected)}"
+                )
+        after, _ = track_equity(
+            self.state,
+            valuation.equity,
+            recorded.now_ms,
+            day_boundary_offset_ms=recorded.day_boundary_offset_ms,
+        )
+        self.pending = (recorded, after)
+
+    def settle(self) -> None:
+        """Compare the state the last revalued cycle should have left with the one recorded."""
+        if self.pending is None:
+            return
+        recorded, expected = self.pending
+        self.pending = None
+        if self.state != expected:
+            self.check.problem(
+                f"cycle {recorded.cycle_id}: portfolio.equity recorded {_state_text(self.state)},"
+                f" its equity gives {_state_text(expected)}"
+            )
+
+    def books(self, recorded: ValuationRecord) -> Books:
+        """The books as the cycle that recorded `recorded` built them."""
+        pairs = {s: _Pair(asset, recorded.quote_asset) for asset, s in recorded.asset_symbols.items()}
+        pairs.update(self.pairs)
+        if len(self.in_read_order) != len(self.fills):  # the fills repository reads by (ts, trade id)
+            self.in_read_order = sorted(self.fills, key=lambda f: (f.ts_ms, f.trade_id))
+        return build_books(
+            opening_balances=self.opening,
+            fills=self.in_read_order,
+            pairs=pairs,
+            quote_asset=recorded.quote_asset,
+            opening_prices=self.opening_prices,
+            fee_marks=recorded.marks,
+        )
+
+
+def verify_accounting(database: Database) -> AccountingCheck:
+    """Revalue every recorded portfolio cycle; read-only. A ledger without any is trivially fine."""
+    check = AccountingCheck()
+    walk = _Walk(check=check, opening_prices=_opening_prices(database))
+    for record in iterate(database.connection):
+        try:
+            walk.event(record)
+        except (StoreError, ValueError) as error:
+            check.problem(f"events[seq={record.seq}] ({record.type}) cannot be read for accounting: {error}")
+    walk.settle()
+    check.last_state = walk.state
+    if check.last is not None:
+        _compare_balances(walk, check.last, database.balances.all(), check)
+    return check
+
+
+def _compare_balances(
+    walk: _Walk, last: ValuationRecord, ledger: Mapping[str, Decimal], check: AccountingCheck
+) -> None:
+    try:
+        books = walk.books(last)
+    except ValueError:
+        return  # already reported
+    for asset in sorted(set(books.cash) | set(ledger)):
+        from_books, projected = books.cash.get(asset, ZERO), ledger.get(asset, ZERO)
+        if from_books != projected:
+            check.problem(
+                f"balances[{asset}]: the ledger has {exact_text(projected)}, opening balances and"
+                f" fills give {exact_text(from_books)}"
+            )
+
+
+def _opening_prices(database: Database) -> Mapping[str, Decimal]:
+    """Set once by the first portfolio cycle and never changed, so the final value is the one used."""
+    text = database.state.get(KEYS["opening_prices"])
+    return OpeningPrices.from_json(loads(text)).prices if text is not None else {}
+
+
+def _state_text(state: EquityState | None) -> str:
+    if state is None:
+        return "nothing"
+    return (
+        f"peak {exact_text(state.peak_equity)}, day from {state.day_start_ms} at"
+        f" {exact_text(state.day_start_equity)}"
+    )
