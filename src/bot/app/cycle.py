@@ -58,9 +58,10 @@ def run_cycle(rt: Runtime) -> CycleResult:
             log.error("exchange unavailable: cycle abandoned safely", extra={"fields": {"error": str(error)}})
             rt.observer.exchange_error(error.endpoint, type(error).__name__)
             status = "degraded"
-        except StoreError:
-            # The ledger refused a write: stop trading altogether, after saying so in the ledger.
-            log.critical("ledger write failed: stopping", exc_info=True)
+        except StoreError as error:
+            # The ledger refused a write or holds state that no longer reads: stop trading
+            # altogether, after saying so in the ledger.
+            log.critical("ledger error: stopping", extra={"fields": {"error": str(error)}}, exc_info=True)
             _complete(rt, cycle_id, "failed", counters, time.perf_counter() - started, max_age)
             raise
     duration_s = time.perf_counter() - started

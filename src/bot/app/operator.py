@@ -1,4 +1,6 @@
-"""Operator commands that change the ledger: they take the instance lock like the daemon does."""
+"""Operator commands that change the ledger. Resolving an order takes the instance lock like the
+daemon does; the kill switch deliberately does not, so it can be thrown while the daemon runs
+(its next cycle reads it; see `bot.app.kill_switch`)."""
 
 from __future__ import annotations
 

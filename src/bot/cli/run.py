@@ -54,12 +54,13 @@ run = _stage_command("run", "3", "Stage 3: fixed symbols, profit-aware entries a
 stage4_run = _stage_command(
     "stage4-run",
     "4",
-    "Stage 4: dynamic universe, strategy registry and allocation, portfolio caps and stops.",
+    "Stage 4: dynamic universe, strategies and allocation, portfolio caps and stops, anomaly"
+    " degrade levels, self-financing capital.",
 )
 stage7_run = _stage_command(
     "stage7-run",
     "7",
-    "Stage 7: stage 4 plus risk-budget modes, anomaly degrade levels, self-financing capital.",
+    "Stage 7: stage 4 plus risk-budget modes (NORMAL, REDUCE, OBSERVE) and volatility halving.",
 )
 
 

@@ -22,8 +22,8 @@ from bot.risk.portfolio_context import ModeRestrictions, PortfolioContext, Portf
 from bot.risk.portfolio_exposure import (
     held_quantity,
     open_buy_notional_try,
-    positions_cost_try,
     open_quantity,
+    positions_cost_try,
     positions_value_try,
 )
 

@@ -25,7 +25,7 @@ class BudgetInputs:
 
     drawdown_ratio: Decimal  # from peak equity, 0..1
     daily_loss_ratio: Decimal  # today's loss / day-start equity, >= 0
-    fee_burn_ratio: Decimal  # fees paid over the recent window / equity
+    fee_burn_ratio: Decimal  # fees paid since the accounting day began / equity at its start
     market_data_age_ms: int  # the oldest among traded symbols
     exchange_degraded: bool
     volatility_bps: Decimal
