@@ -80,20 +80,12 @@ def govern(
         params.budget,
         now_ms,
     )
-    last = recent_cycles[0] if recent_cycles else None
+    divergence = _ratio(
+        abs(reading.equity - exchange_equity(account, market, rules, params.quote_asset)), reading.equity
+    )
     anomaly = step_anomaly(
         memory.anomaly,
-        Observation(
-            data_age_ms=age,
-            cycle_latency_ms=(last.duration_ms or 0) if last else 0,
-            submits=int(last.counters.get("submitted", 0)) if last else 0,
-            rejects=int(last.counters.get("exchange_rejected", 0)) if last else 0,
-            equity_divergence_ratio=_ratio(
-                abs(reading.equity - exchange_equity(account, market, rules, params.quote_asset)),
-                reading.equity,
-            ),
-            clock_skew_ms=abs(clock_skew_ms),
-        ),
+        observation(recent_cycles, data_age_ms=age, divergence=divergence, clock_skew_ms=clock_skew_ms),
         params.anomaly,
         now_ms,
     )
@@ -121,6 +113,21 @@ def govern(
         budget_mode=budget.state.mode,
         anomaly_level=anomaly.level,
         budget_governs=budget_governs,
+    )
+
+
+def observation(
+    recent_cycles: Sequence[CycleRecord], *, data_age_ms: int, divergence: Decimal, clock_skew_ms: int
+) -> Observation:
+    """What the anomaly detector sees this cycle: the last completed cycle's latency and counters."""
+    last = recent_cycles[0] if recent_cycles else None
+    return Observation(
+        data_age_ms=data_age_ms,
+        cycle_latency_ms=(last.duration_ms or 0) if last else 0,
+        submits=int(last.counters.get("submitted", 0)) if last else 0,
+        rejects=int(last.counters.get("exchange_rejected", 0)) if last else 0,
+        equity_divergence_ratio=divergence,
+        clock_skew_ms=abs(clock_skew_ms),
     )
 
 

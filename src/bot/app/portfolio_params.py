@@ -42,97 +42,121 @@ class PortfolioParams:
 
 
 def portfolio_params(settings: Settings) -> PortfolioParams:
-    sel, pf, pr, b = settings.selection, settings.portfolio, settings.portfolio_risk, settings.budget
-    quote = settings.capital.quote_asset
     return PortfolioParams(
-        quote_asset=quote,
+        quote_asset=settings.capital.quote_asset,
         candidates=settings.universe.symbols,
-        depth_levels=sel.depth_levels,
-        universe=UniverseParams(
-            quote_asset=quote,
-            size=sel.size,
-            min_volume_quote=sel.min_volume_try,
-            max_spread_bps=sel.max_spread_bps,
-            min_depth_quote=sel.min_depth_try,
-            probation_cycles=sel.probation_cycles,
-            cooldown_ms=sel.cooldown_ms,
-            max_changes_per_cycle=sel.max_changes_per_cycle,
-            fallback=sel.fallback,
-        ),
-        strategies=build_strategies(
-            {
-                "mean_reversion": {
-                    "period": pf.ema_period,
-                    "warmup_samples": pf.ema_warmup_samples,
-                    "band_ratio": str(pf.mean_reversion_band_ratio),
-                    "max_sample_gap_ms": pf.max_sample_gap_ms,
-                },
-                "momentum": {
-                    "lookback": pf.momentum_lookback,
-                    "scale_ratio": str(pf.momentum_scale_ratio),
-                    "max_sample_gap_ms": pf.max_sample_gap_ms,
-                },
-            }
-        ),
-        strategy_weights={"mean_reversion": pf.mean_reversion_weight, "momentum": pf.momentum_weight},
-        allocation=AllocationParams(
-            quote_asset=quote,
-            cash_target_ratio=pf.cash_target_ratio,
-            max_weight_per_symbol=pf.max_weight_per_symbol,
-            turnover_cap_ratio=pf.turnover_cap_ratio,
-            max_orders_per_cycle=settings.risk.max_orders_per_cycle,
-            limit_offset_bps=pf.limit_offset_bps,
-            min_trade_ratio=pf.min_trade_ratio,
-        ),
-        lifecycle=LifecycleParams(
-            drift_bps=pf.replace_drift_bps,
-            ttl_ms=settings.execution.order_ttl_ms,
-            limit_offset_bps=pf.limit_offset_bps,
-        ),
-        limits=PortfolioLimits(
-            stage3=stage3_limits(settings),
-            max_open_orders=pr.max_open_orders,
-            max_position_notional_try=pr.max_position_notional_try,
-            max_exposure_try=pr.max_exposure_try,
-            min_profit_bps=pr.min_profit_bps,
-            sell_fee_ratio=pr.sell_fee_ratio,
-            slippage_bps=pr.slippage_bps,
-            daily_loss_stop_ratio=pr.daily_loss_stop_ratio,
-            drawdown_stop_ratio=pr.drawdown_stop_ratio,
-        ),
-        budget=BudgetPolicy(
-            drawdown=Threshold(reduce_at=b.drawdown_reduce_ratio, observe_at=b.drawdown_observe_ratio),
-            daily_loss=Threshold(reduce_at=b.daily_loss_reduce_ratio, observe_at=b.daily_loss_observe_ratio),
-            fee_burn=Threshold(reduce_at=b.fee_burn_reduce_ratio, observe_at=b.fee_burn_observe_ratio),
-            data_age_ms=Threshold(
-                reduce_at=Decimal(b.data_age_reduce_ms), observe_at=Decimal(b.data_age_observe_ms)
-            ),
-            reject_rate=Threshold(
-                reduce_at=b.reject_rate_reduce_ratio, observe_at=b.reject_rate_observe_ratio
-            ),
-            loss_streak=Threshold(
-                reduce_at=Decimal(b.loss_streak_reduce), observe_at=Decimal(b.loss_streak_observe)
-            ),
-            volatility_halving_bps=b.volatility_halving_bps,
-            volatility_observe_bps=b.volatility_observe_bps,
-            recovery_cooldown_ms=b.recovery_cooldown_ms,
-            recovery_healthy_cycles=b.recovery_healthy_cycles,
-            reduce_size_multiplier=b.reduce_size_multiplier,
-        ),
-        volatility_window=b.volatility_window,
-        reject_window_cycles=b.reject_window_cycles,
+        depth_levels=settings.selection.depth_levels,
+        universe=_universe(settings),
+        strategies=_strategies(settings),
+        strategy_weights=_strategy_weights(settings),
+        allocation=_allocation(settings),
+        lifecycle=_lifecycle(settings),
+        limits=_limits(settings),
+        budget=_budget(settings),
+        volatility_window=settings.budget.volatility_window,
+        reject_window_cycles=settings.budget.reject_window_cycles,
         anomaly=_anomaly(settings),
-        capital=CapitalPolicy(
-            cash_reserve_try=settings.capital.cash_reserve_try,
-            treasury_ratio=settings.self_financing.treasury_ratio,
-        ),
+        capital=_capital(settings),
         self_financing=settings.self_financing.enabled,
         seed_capital_try=settings.self_financing.seed_capital_try,
-        auto_trip=AutoTripPolicy(
-            max_consecutive_critical_errors=settings.kill_switch.max_consecutive_critical_errors,
-            hard_drawdown_ratio=settings.kill_switch.hard_drawdown_ratio,
-        ),
+        auto_trip=_auto_trip(settings),
         day_boundary_offset_ms=settings.accounting.day_boundary_offset_ms,
+    )
+
+
+def _universe(settings: Settings) -> UniverseParams:
+    sel = settings.selection
+    return UniverseParams(
+        quote_asset=settings.capital.quote_asset,
+        size=sel.size,
+        min_volume_quote=sel.min_volume_try,
+        max_spread_bps=sel.max_spread_bps,
+        min_depth_quote=sel.min_depth_try,
+        probation_cycles=sel.probation_cycles,
+        cooldown_ms=sel.cooldown_ms,
+        max_changes_per_cycle=sel.max_changes_per_cycle,
+        fallback=sel.fallback,
+    )
+
+
+def _strategies(settings: Settings) -> tuple[Strategy, ...]:
+    pf = settings.portfolio
+    return build_strategies(
+        {
+            "mean_reversion": {
+                "period": pf.ema_period,
+                "warmup_samples": pf.ema_warmup_samples,
+                "band_ratio": str(pf.mean_reversion_band_ratio),
+                "max_sample_gap_ms": pf.max_sample_gap_ms,
+            },
+            "momentum": {
+                "lookback": pf.momentum_lookback,
+                "scale_ratio": str(pf.momentum_scale_ratio),
+                "max_sample_gap_ms": pf.max_sample_gap_ms,
+            },
+        }
+    )
+
+
+def _strategy_weights(settings: Settings) -> dict[str, Decimal]:
+    pf = settings.portfolio
+    return {"mean_reversion": pf.mean_reversion_weight, "momentum": pf.momentum_weight}
+
+
+def _allocation(settings: Settings) -> AllocationParams:
+    pf = settings.portfolio
+    return AllocationParams(
+        quote_asset=settings.capital.quote_asset,
+        cash_target_ratio=pf.cash_target_ratio,
+        max_weight_per_symbol=pf.max_weight_per_symbol,
+        turnover_cap_ratio=pf.turnover_cap_ratio,
+        max_orders_per_cycle=settings.risk.max_orders_per_cycle,
+        limit_offset_bps=pf.limit_offset_bps,
+        min_trade_ratio=pf.min_trade_ratio,
+    )
+
+
+def _lifecycle(settings: Settings) -> LifecycleParams:
+    return LifecycleParams(
+        drift_bps=settings.portfolio.replace_drift_bps,
+        ttl_ms=settings.execution.order_ttl_ms,
+        limit_offset_bps=settings.portfolio.limit_offset_bps,
+    )
+
+
+def _limits(settings: Settings) -> PortfolioLimits:
+    pr = settings.portfolio_risk
+    return PortfolioLimits(
+        stage3=stage3_limits(settings),
+        max_open_orders=pr.max_open_orders,
+        max_position_notional_try=pr.max_position_notional_try,
+        max_exposure_try=pr.max_exposure_try,
+        min_profit_bps=pr.min_profit_bps,
+        sell_fee_ratio=pr.sell_fee_ratio,
+        slippage_bps=pr.slippage_bps,
+        daily_loss_stop_ratio=pr.daily_loss_stop_ratio,
+        drawdown_stop_ratio=pr.drawdown_stop_ratio,
+    )
+
+
+def _budget(settings: Settings) -> BudgetPolicy:
+    b = settings.budget
+    return BudgetPolicy(
+        drawdown=Threshold(reduce_at=b.drawdown_reduce_ratio, observe_at=b.drawdown_observe_ratio),
+        daily_loss=Threshold(reduce_at=b.daily_loss_reduce_ratio, observe_at=b.daily_loss_observe_ratio),
+        fee_burn=Threshold(reduce_at=b.fee_burn_reduce_ratio, observe_at=b.fee_burn_observe_ratio),
+        data_age_ms=Threshold(
+            reduce_at=Decimal(b.data_age_reduce_ms), observe_at=Decimal(b.data_age_observe_ms)
+        ),
+        reject_rate=Threshold(reduce_at=b.reject_rate_reduce_ratio, observe_at=b.reject_rate_observe_ratio),
+        loss_streak=Threshold(
+            reduce_at=Decimal(b.loss_streak_reduce), observe_at=Decimal(b.loss_streak_observe)
+        ),
+        volatility_halving_bps=b.volatility_halving_bps,
+        volatility_observe_bps=b.volatility_observe_bps,
+        recovery_cooldown_ms=b.recovery_cooldown_ms,
+        recovery_healthy_cycles=b.recovery_healthy_cycles,
+        reduce_size_multiplier=b.reduce_size_multiplier,
     )
 
 
@@ -153,4 +177,18 @@ def _anomaly(settings: Settings) -> AnomalyPolicy:
         clock_skew_ms_to_reduce=a.clock_skew_ms_to_reduce,
         clock_skew_ms_to_observe=a.clock_skew_ms_to_observe,
         healthy_cycles_to_step_down=a.healthy_cycles_to_step_down,
+    )
+
+
+def _capital(settings: Settings) -> CapitalPolicy:
+    return CapitalPolicy(
+        cash_reserve_try=settings.capital.cash_reserve_try,
+        treasury_ratio=settings.self_financing.treasury_ratio,
+    )
+
+
+def _auto_trip(settings: Settings) -> AutoTripPolicy:
+    return AutoTripPolicy(
+        max_consecutive_critical_errors=settings.kill_switch.max_consecutive_critical_errors,
+        hard_drawdown_ratio=settings.kill_switch.hard_drawdown_ratio,
     )

@@ -58,20 +58,8 @@ class PortfolioStage:
         memory = self._memory or load_memory(self.database)
         marks = marks_of(inputs.market)
         opening = memory.opening_prices or OpeningPrices(prices=marks)
-        equity_day = day_start(inputs.now_ms, self.params.day_boundary_offset_ms)
-        try:
-            accounts = read_accounts(
-                self.database,
-                rules=inputs.rules,
-                marks=marks,
-                quote_asset=self.params.quote_asset,
-                opening_prices=opening.prices,
-                day_start_ms=equity_day,
-            )
-        except ValueError as error:  # a fill the books cannot place: trade nothing until it is understood
-            log.critical(
-                "ledger cannot be accounted; no orders this cycle", extra={"fields": {"error": str(error)}}
-            )
+        accounts = self._accounts(inputs, marks, opening)
+        if accounts is None:
             return StagePlan(decisions=(), intents=0, notes={"accounting_errors": 1})
         equity_state, reading = track_equity(
             memory.equity,
@@ -134,6 +122,26 @@ class PortfolioStage:
             after_commit=lambda: self._after_commit(report),
             notes={"universe": len(members)},
         )
+
+    def _accounts(
+        self, inputs: CycleInputs, marks: Mapping[str, Decimal], opening: OpeningPrices
+    ) -> LedgerAccounts | None:
+        """The ledger's books at this cycle's marks; None (logged) when a fill cannot be placed:
+        the cycle then trades nothing until an operator understands it."""
+        try:
+            return read_accounts(
+                self.database,
+                rules=inputs.rules,
+                marks=marks,
+                quote_asset=self.params.quote_asset,
+                opening_prices=opening.prices,
+                day_start_ms=day_start(inputs.now_ms, self.params.day_boundary_offset_ms),
+            )
+        except ValueError as error:
+            log.critical(
+                "ledger cannot be accounted; no orders this cycle", extra={"fields": {"error": str(error)}}
+            )
+            return None
 
     def _after_commit(self, report: PortfolioReport) -> None:
         report_portfolio(report)

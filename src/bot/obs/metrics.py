@@ -32,16 +32,67 @@ METRIC_NAMES = (
     "bot_market_data_fallbacks_total",
     "bot_market_data_recoveries_total",
     "bot_feed_events_total",
+    "bot_exchange_clock_offset_seconds",
+    "bot_risk_mode",
+    "bot_risk_mode_changes_total",
+    "bot_equity",
+    "bot_drawdown_ratio",
+    "bot_daily_pnl",
+    "bot_capital",
+    "bot_kill_switch_engaged",
+    "bot_accounting_problems",
+    "bot_universe_size",
 )
 """The names as exposed on /metrics (histograms add _bucket/_sum/_count)."""
 
 
 class Metrics:
-    """The bot's metrics. `Metrics()` makes a fresh registry, so tests never share state."""
+    """The bot's metrics. `Metrics()` makes a fresh registry, so tests never share state.
+
+    The declarations are grouped by concept; each group registers its metrics on `registry`.
+    """
+
+    registry: CollectorRegistry
+    # cycle and decisions
+    cycle_duration_seconds: Histogram
+    cycles_total: Counter
+    decisions_total: Counter
+    last_cycle_timestamp_seconds: Gauge
+    # orders and ledger
+    orders_submitted_total: Counter
+    orders_filled_total: Counter
+    orders_canceled_total: Counter
+    order_submit_uncertain_total: Counter
+    orders_unknown: Gauge
+    ledger_balance_drift: Gauge
+    # exchange and market data
+    exchange_request_errors_total: Counter
+    market_data_age_seconds: Gauge
+    exchange_clock_offset_seconds: Gauge
+    exchange_degraded: Gauge
+    market_data_fallbacks_total: Counter
+    market_data_recoveries_total: Counter
+    feed_events_total: Counter
+    # portfolio and risk
+    risk_mode: Gauge
+    risk_mode_changes_total: Counter
+    equity: Gauge
+    drawdown_ratio: Gauge
+    daily_pnl: Gauge
+    capital: Gauge
+    kill_switch_engaged: Gauge
+    accounting_problems: Gauge
+    universe_size: Gauge
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
-        reg, ns = self.registry, NAMESPACE
+        self._declare_cycle_metrics(self.registry)
+        self._declare_order_and_ledger_metrics(self.registry)
+        self._declare_exchange_and_market_data_metrics(self.registry)
+        self._declare_portfolio_and_risk_metrics(self.registry)
+
+    def _declare_cycle_metrics(self, reg: CollectorRegistry) -> None:
+        ns = NAMESPACE
         self.cycle_duration_seconds = Histogram(
             "cycle_duration_seconds", "Wall time of one cycle.", ["stage"],
             namespace=ns, registry=reg, buckets=CYCLE_DURATION_BUCKETS_S,
@@ -53,6 +104,12 @@ class Metrics:
             "decisions", "Decisions on order intents.", ["stage", "verdict", "reason_code", "layer"],
             namespace=ns, registry=reg,
         )  # fmt: skip
+        self.last_cycle_timestamp_seconds = Gauge(
+            "last_cycle_timestamp_seconds", "Unix time the last cycle finished.", namespace=ns, registry=reg
+        )
+
+    def _declare_order_and_ledger_metrics(self, reg: CollectorRegistry) -> None:
+        ns = NAMESPACE
         self.orders_submitted_total = Counter(
             "orders_submitted", "Orders sent to the exchange.", ["symbol", "side"], namespace=ns, registry=reg
         )
@@ -68,6 +125,13 @@ class Metrics:
         self.orders_unknown = Gauge(
             "orders_unknown", "Orders in UNKNOWN state awaiting resolution.", namespace=ns, registry=reg
         )
+        self.ledger_balance_drift = Gauge(
+            "ledger_balance_drift", "Ledger minus exchange balance in the asset's units (0: reconciled).",
+            ["asset"], namespace=ns, registry=reg,
+        )  # fmt: skip
+
+    def _declare_exchange_and_market_data_metrics(self, reg: CollectorRegistry) -> None:
+        ns = NAMESPACE
         self.exchange_request_errors_total = Counter(
             "exchange_request_errors", "Failed exchange calls.", ["endpoint", "error_class"],
             namespace=ns, registry=reg,
@@ -78,13 +142,6 @@ class Metrics:
             ["symbol"],
             namespace=ns,
             registry=reg,
-        )
-        self.ledger_balance_drift = Gauge(
-            "ledger_balance_drift", "Ledger minus exchange balance in the asset's units (0: reconciled).",
-            ["asset"], namespace=ns, registry=reg,
-        )  # fmt: skip
-        self.last_cycle_timestamp_seconds = Gauge(
-            "last_cycle_timestamp_seconds", "Unix time the last cycle finished.", namespace=ns, registry=reg
         )
         self.exchange_clock_offset_seconds = Gauge(
             "exchange_clock_offset_seconds",
@@ -110,8 +167,11 @@ class Metrics:
             "feed_events", "WebSocket feed events: connects, disconnects, resnapshots, drops, malformed.",
             ["event"], namespace=ns, registry=reg,
         )  # fmt: skip
+
+    def _declare_portfolio_and_risk_metrics(self, reg: CollectorRegistry) -> None:
+        ns = NAMESPACE
         self.risk_mode = Gauge(
-            "risk_mode", "Stage 7 mode by source (budget, anomaly, effective): 0 normal 1 reduce 2 observe",
+            "risk_mode", "Mode by source (anomaly, effective, stage 7 budget): 0 normal 1 reduce 2 observe",
             ["source"], namespace=ns, registry=reg,
         )  # fmt: skip
         self.risk_mode_changes_total = Counter(

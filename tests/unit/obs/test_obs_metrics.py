@@ -31,3 +31,11 @@ def test_server_on_port_zero_serves_every_metric_name() -> None:
         assert f"# TYPE {name} " in body, name
     assert 'reason_code="COOLDOWN"' in body
     assert 'bot_market_data_age_seconds{symbol="BTCTRY"} 1.5' in body
+
+
+def test_metric_names_lists_every_metric_the_registry_exposes() -> None:
+    exposed = {
+        f"{family.name}_total" if family.type == "counter" else family.name
+        for family in Metrics().registry.collect()
+    }
+    assert exposed == set(METRIC_NAMES)
