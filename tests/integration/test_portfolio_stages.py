@@ -78,6 +78,10 @@ def test_the_kill_switch_is_latched_in_the_ledger_until_an_operator_clears_it(tm
     assert rows(db, "SELECT COUNT(*) FROM orders WHERE cycle_id > 30") == [(0,)]
     assert all(v == "approved" for v, _, k in after if k == "cancel")
     assert "kill switch: ON" in bot(["kill-switch", "status"], env).stdout
+    shown = bot(["ledger", "show"], env)
+    assert shown.returncode == 0, shown.stderr
+    portfolio = shown.stdout.split("Portfolio and kill switch\n", 1)[1]
+    assert portfolio.startswith("  cycle 110: equity ") and "kill switch: ON" in portfolio
 
     off = bot(["kill-switch", "off", "--reason", "maintenance over"], env)
     assert off.returncode == 0 and "kill switch: OFF" in off.stdout

@@ -16,6 +16,7 @@ from bot.app.composition import build_runtime
 from bot.app.cycle import CycleResult
 from bot.app.lock import InstanceLock
 from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
+from bot.app.portfolio_summary import portfolio_lines
 from bot.app.runtime import Runtime
 from bot.config import ConfigError, LoadedSettings, Settings, load_settings
 from bot.domain.money import canonical
@@ -132,4 +133,4 @@ def ledger_verify(path: Path) -> tuple[bool, str]:
 
 def ledger_show(path: Path) -> str:
     with Database.open_readonly(path) as db:
-        return render_summary(ledger_summary(db))
+        return "\n".join([render_summary(ledger_summary(db)).rstrip("\n"), "", *portfolio_lines(db)])

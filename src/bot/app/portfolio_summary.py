@@ -1,0 +1,54 @@
+"""The portfolio section of `bot ledger show`: the last cycle's valuation, mode, capital and the
+kill switch, read from the ledger's state (nothing is recomputed; `bot ledger verify` does that).
+Amounts are shown to 0.01 for reading; the ledger keeps every digit."""
+
+from __future__ import annotations
+
+from bot.accounting import track_equity
+from bot.app.kill_switch import read_kill_switch
+from bot.app.operator import describe_kill_switch
+from bot.app.persisted_state import load_state
+from bot.app.portfolio_memory import PortfolioMemory, load_memory
+from bot.app.portfolio_valuation import KEY as VALUATION_KEY
+from bot.app.portfolio_valuation import ValuationRecord
+from bot.app.stream import wall_ms
+from bot.domain.money import canonical
+from bot.store import Database
+
+TITLE = "Portfolio and kill switch"
+
+
+def portfolio_lines(database: Database) -> list[str]:
+    """Empty for a ledger no portfolio stage (4 or 7) has run on."""
+    recorded = load_state(database, VALUATION_KEY, ValuationRecord.from_json)
+    memory = load_memory(database)
+    lines = [describe_kill_switch(read_kill_switch(database), wall_ms())]
+    if recorded is None or memory.equity is None:
+        return [TITLE, *(f"  {line}" for line in lines)]
+    offset = recorded.day_boundary_offset_ms
+    _, reading = track_equity(memory.equity, recorded.equity, recorded.now_ms, day_boundary_offset_ms=offset)
+    q = recorded.quote_asset
+    lines[:0] = [
+        f"cycle {recorded.cycle_id}: equity {recorded.equity:.2f} {q}, peak {reading.peak_equity:.2f},"
+        f" drawdown {reading.drawdown_ratio:.2%}, daily PnL {reading.daily_pnl:.2f},"
+        f" realised PnL {recorded.realized_pnl:.2f}",
+        _modes(memory),
+        *_capital(memory, q),
+    ]
+    return [TITLE, *(f"  {line}" for line in lines)]
+
+
+def _modes(memory: PortfolioMemory) -> str:
+    budget = memory.budget.mode.value if memory.budget is not None else "normal"
+    anomaly = memory.anomaly.level.value
+    return f"risk budget {budget} (stage 7 only), anomaly level {anomaly}"
+
+
+def _capital(memory: PortfolioMemory, quote: str) -> list[str]:
+    c = memory.capital
+    if c is None:
+        return []
+    return [
+        f"trading capital {c.trading_capital_try:.2f} {quote}, treasury {c.treasury_try:.2f},"
+        f" losses {c.losses_try:.2f} (seed {canonical(c.seed_try)})"
+    ]
