@@ -144,18 +144,30 @@ class _Walk:
 
 
 def verify_accounting(database: Database) -> AccountingCheck:
-    """Revalue every recorded portfolio cycle; read-only. A ledger without any is trivially fine."""
+    """Revalue every recorded portfolio cycle; read-only. A ledger without any is trivially fine.
+
+    Raises StoreError if a unit of work is active on `database`.
+    """
+    connection = database.connection
+    if connection.in_transaction:
+        raise StoreError("cannot verify while a unit of work is active on this ledger")
     check = AccountingCheck()
-    walk = _Walk(check=check, opening_prices=_opening_prices(database))
-    for record in iterate(database.connection):
-        try:
-            walk.event(record)
-        except (StoreError, ValueError) as error:
-            check.problem(f"events[seq={record.seq}] ({record.type}) cannot be read for accounting: {error}")
-    walk.settle()
-    check.last_state = walk.state
-    if check.last is not None:
-        _compare_balances(walk, check.last, database.balances.all(), check)
+    connection.execute("BEGIN")  # the walk and the balances from one snapshot, while the daemon writes
+    try:
+        walk = _Walk(check=check, opening_prices=_opening_prices(database))
+        for record in iterate(connection):
+            try:
+                walk.event(record)
+            except (StoreError, ValueError) as error:
+                check.problem(
+                    f"events[seq={record.seq}] ({record.type}) cannot be read for accounting: {error}"
+                )
+        walk.settle()
+        check.last_state = walk.state
+        if check.last is not None:
+            _compare_balances(walk, check.last, database.balances.all(), check)
+    finally:
+        connection.execute("ROLLBACK")
     return check
 
 
@@ -164,8 +176,9 @@ def _compare_balances(
 ) -> None:
     try:
         books = walk.books(last)
-    except ValueError:
-        return  # already reported
+    except ValueError as error:  # a fill after the last valuation: the daemon cannot account either
+        check.problem(f"the fills since cycle {last.cycle_id} cannot be accounted: {error}")
+        return
     for asset in sorted(set(books.cash) | set(ledger)):
         from_books, projected = books.cash.get(asset, ZERO), ledger.get(asset, ZERO)
         if from_books != projected:

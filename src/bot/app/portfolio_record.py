@@ -168,6 +168,8 @@ def export_metrics(metrics: Metrics, report: PortfolioReport) -> None:
     metrics.capital.labels(bucket="trading").set(float(report.capital.trading_capital_try))
     metrics.capital.labels(bucket="treasury").set(float(report.capital.treasury_try))
     metrics.universe_size.set(len(report.members))
+    if report.kill_reason is not None:  # tripped this cycle: do not wait for the next cycle's read
+        metrics.kill_switch_engaged.set(1)
     books, valuation = report.accounts.books, report.accounts.valuation
     metrics.accounting_problems.labels(kind="missing_marks").set(len(valuation.missing_marks))
     metrics.accounting_problems.labels(kind="unconverted_fees").set(len(books.unconverted_fees))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
 
+import bot.app.accounting_verify as accounting_verify
 from bot.accounting import EquityState, build_books, track_equity, value
 from bot.app.accounting_verify import verify_accounting
 from bot.app.persisted_state import save_state
@@ -14,6 +17,7 @@ from bot.app.portfolio_valuation import KEY as VALUATION_KEY
 from bot.app.portfolio_valuation import ValuationRecord
 from bot.domain.events import EventType
 from bot.domain.orders import Fill, Side
+from bot.domain.symbols import PairRules
 from bot.execution.records import fill_payload
 from bot.replay.pair_specs import DEFAULT_PAIRS
 from bot.store import Database
@@ -43,8 +47,8 @@ def fill(trade_id: str, side: Side, price: str, quantity: str, ts_ms: int) -> Fi
 class Ledger:
     """Records what the stage records, as the stage computes it, with a way to get it wrong."""
 
-    def __init__(self) -> None:
-        self.db = Database.in_memory()
+    def __init__(self, db: Database | None = None) -> None:
+        self.db = db or Database.in_memory()
         self.fills: list[Fill] = []
         self.state: EquityState | None = None
         self.cycle = 0
@@ -52,9 +56,9 @@ class Ledger:
             uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": OPENING})
             uow.commit()
 
-    def trade(self, f: Fill) -> None:
+    def trade(self, f: Fill, rules: PairRules = RULES["BTCTRY"]) -> None:
         with self.db.unit_of_work() as uow:
-            uow.record(EventType.ORDER_FILLED, fill_payload(f, RULES["BTCTRY"], None))
+            uow.record(EventType.ORDER_FILLED, fill_payload(f, rules, None))
             uow.commit()
         self.fills.append(f)
 
@@ -139,3 +143,34 @@ def test_balances_that_disagree_with_the_fills_are_reported():
 def test_a_ledger_without_portfolio_cycles_has_nothing_to_revalue():
     check = verify_accounting(Ledger().db)
     assert check.ok and check.cycles == 0 and check.last is None
+
+
+def test_a_fill_after_the_last_valuation_that_cannot_be_accounted_fails_verification(ledger):
+    # A manual trade on a USDT pair: the daemon stops ordering (it cannot account it) and records
+    # no more valuations, so the last valuation alone would look fine.
+    usdt = replace(RULES["BTCTRY"], symbol="BTCUSDT", quote="USDT")
+    ledger.trade(replace(fill("9", Side.BUY, "40000", "0.001", T0 + DAY + 100_000), symbol="BTCUSDT"), usdt)
+    check = verify_accounting(ledger.db)
+    assert not check.ok
+    assert check.problems[-1].startswith("the fills since cycle 3 cannot be accounted: fill 9")
+
+
+def test_verification_reads_one_snapshot_while_the_daemon_keeps_writing(tmp_path, monkeypatch):
+    path = tmp_path / "ledger.sqlite"
+    with Database.open(path) as db:
+        book = Ledger(db)
+        book.trade(fill("1", Side.BUY, "1000000", "0.005", T0 + 90_000))
+        book.cycle_at(T0 + 120_000, "1000000")
+    real_iterate = accounting_verify.iterate
+
+    def iterate_while_writing(connection):
+        for index, record in enumerate(real_iterate(connection)):
+            if index == 1:  # another process commits while the walk runs
+                with sqlite3.connect(path) as writer:
+                    writer.execute("UPDATE balances SET total = '1' WHERE asset = 'BTC'")
+            yield record
+
+    monkeypatch.setattr(accounting_verify, "iterate", iterate_while_writing)
+    with Database.open_readonly(path) as db:
+        check = verify_accounting(db)
+    assert check.ok, check.problems
