@@ -48,6 +48,8 @@ def test_a_portfolio_stage_trades_on_paper_and_its_ledger_verifies(tmp_path, sta
     ]
     assert universe and all(u["reasons"] for u in universe), "every universe change says why"
     assert len(universe[-1]["members"]) <= 2  # selection.size
+    budget = rows(db, "SELECT COUNT(*) FROM state WHERE key = 'portfolio.budget'")[0][0]
+    assert budget == (1 if stage == "7" else 0), "stage 4 neither obeys nor moves the risk budget"
     # A restart resumes from the ledger: same anchors, universe and budget, no duplicate ids.
     again = bot([f"stage{stage}-run", "--loop", "--max-cycles", "20"], env)
     assert again.returncode == 0, again.stderr[-2000:]

@@ -4,8 +4,9 @@ level (stages 4 and 7) and, in stage 7, the risk budget and volatility halving.
 Stage 4 obeys the anomaly level alone: stale data, latency or reject spikes, equity divergence
 or clock skew move it to REDUCE or OBSERVE. Stage 7 obeys the stricter of that level and the
 risk budget's mode. Everything read is computed from the ledger, the account and the market
-this cycle; nothing is hard-coded. The budget's state is stepped in both stages, so switching a
-ledger from stage 4 to 7 starts from a budget that has seen its history.
+this cycle; nothing is hard-coded. Stage 4 does not move the budget's stored state (a mode that
+is neither obeyed nor recorded must not appear later unexplained): a ledger moved to stage 7
+resumes the budget from where stage 7 last left it, and its first transition is recorded.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Governance:
     size_multiplier: Decimal
     volatility_halved: bool
     transitions: tuple[tuple[str, ModeTransition], ...]  # (source, transition), source budget|anomaly
-    budget: BudgetState
+    budget: BudgetState | None
     anomaly: AnomalyState
     volatility: VolatilityState
     budget_mode: RiskMode
@@ -107,7 +108,8 @@ def govern(
         size_multiplier=multiplier,
         volatility_halved=halved,
         transitions=tuple((source, t) for source, t in changes if t is not None),
-        budget=budget.state,
+        # Stage 4 leaves the budget as it was: a mode it neither obeys nor records stays unmoved.
+        budget=budget.state if budget_governs else memory.budget,
         anomaly=anomaly.state,
         volatility=vol.state,
         budget_mode=budget.state.mode,
