@@ -3,8 +3,8 @@
 Imports a window of ../shared/data/btc-perp-20211231-20220201_1m.csv (prices x35 to TRY), runs
 `bot stage7-run --loop` in this process until the window is exhausted, and prints cycles per
 second, final equity, peak, realised PnL and every risk-mode transition; then how long
-`bot ledger verify` takes to revalue every cycle, and what one cycle's accounting (books and
-trade outcomes, rebuilt from every fill) costs as a ledger grows. Prints figures; asserts nothing.
+`bot ledger verify` takes to revalue every cycle, and what accounting costs as a ledger grows
+(a restart folds every fill; a cycle applies only its new ones). Prints figures; asserts nothing.
 
     .venv/bin/python bench/stage7_replay.py [--from 2022-01-17] [--to 2022-01-26] [--cycle-seconds 60]
 """
@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from bot.accounting import build_books
-from bot.accounting.trade_outcomes import trade_outcomes
+from bot.accounting.running import RunningBooks
 from bot.app import commands
 from bot.app.replays import replay_import
 from bot.domain.orders import Fill, Side
@@ -70,30 +69,40 @@ def main() -> None:
 
 
 def accounting_scale() -> None:
-    """One cycle's accounting replays every fill: what that costs at 1k, 10k and 50k fills."""
+    """What accounting costs as a ledger grows: a restart folds every fill once; a cycle then
+    applies only its new fills (here one) and reads books and the day's outcomes."""
     rules = {"BTCTRY": DEFAULT_PAIRS["BTCTRY"].rules}
-    print("accounting per cycle (books + trade outcomes over all fills):")
+    print("accounting: restart (fold every fill) / one cycle with one new fill:")
     for n in (1_000, 10_000, 50_000):
-        fills = [
-            Fill(
-                trade_id=str(i),
-                exchange_order_id=str(i),
-                client_order_id=None,
-                symbol="BTCTRY",
-                side=Side.BUY if i % 2 == 0 else Side.SELL,
-                price=Decimal(1_000_000 + i % 97),
-                quantity=Decimal("0.001"),
-                fee=Decimal("1.2"),
-                tax=Decimal("0.216"),
-                fee_asset="TRY",
-                ts_ms=i,
-            )
-            for i in range(n)
-        ]
+        fills = [_bench_fill(i) for i in range(n + 1)]
         started = time.perf_counter()
-        build_books(opening_balances={"TRY": Decimal(100_000)}, fills=fills, pairs=rules, quote_asset="TRY")
-        trade_outcomes(fills, quote_asset="TRY", since_ms=0, fee_marks={})
-        print(f"  {n:>6} fills      {(time.perf_counter() - started) * 1000:.0f} ms")
+        opening = {"TRY": Decimal(100_000)}
+        running = RunningBooks(quote_asset="TRY", opening_balances=opening, opening_prices={})
+        running.add(fills[:n], rules)
+        running.books()
+        restart = time.perf_counter() - started
+        started = time.perf_counter()
+        running.add(fills[n:], rules)
+        running.books()
+        running.outcomes(since_ms=n - 100)
+        cycle = time.perf_counter() - started
+        print(f"  {n:>6} fills      {restart * 1000:.0f} ms / {cycle * 1_000_000:.0f} µs")
+
+
+def _bench_fill(i: int) -> Fill:
+    return Fill(
+        trade_id=f"{i:08d}",
+        exchange_order_id=str(i),
+        client_order_id=None,
+        symbol="BTCTRY",
+        side=Side.BUY if i % 2 == 0 else Side.SELL,
+        price=Decimal(1_000_000 + i % 97),
+        quantity=Decimal("0.001"),
+        fee=Decimal("1.2"),
+        tax=Decimal("0.216"),
+        fee_asset="TRY",
+        ts_ms=i,
+    )
 
 
 def report(db: Path, cycles: int, elapsed: float, args: argparse.Namespace) -> None:

@@ -1,4 +1,10 @@
-"""The books: cash per asset and positions per symbol, derived from opening balances and fills."""
+"""The books: cash per asset and positions per symbol, derived from opening balances and fills.
+
+`BooksFold` applies fills one at a time and can be read at any point; `build_books` folds a
+whole list. Every fill's effect depends only on the fill and the books before it (a fee is
+converted at the trade's own price), so the books after a sequence of fills are the same
+however they are built: at once, or fill by fill across cycles (`bot.accounting.running`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import Protocol
 from bot.accounting.cost_basis import apply_trade
 from bot.accounting.exact import difference, product, total
 from bot.accounting.fees import fee_in_quote
+from bot.accounting.trade_outcomes import TradeEntry, TradeOutcomes, outcomes_since
 from bot.domain.account import Position
 from bot.domain.money import ZERO
 from bot.domain.orders import Fill, Side
@@ -64,48 +71,92 @@ def build_books(
     pairs: Mapping[str, PairAssets],
     quote_asset: str,
     opening_prices: Mapping[str, Decimal] = _NO_PRICES,
-    fee_marks: Mapping[str, Decimal] = _NO_PRICES,
 ) -> Books:
-    """Apply `fills` in order (ledger order) to the opening balances.
+    """Apply `fills` in order to the opening balances (see `BooksFold`).
 
-    `pairs` maps symbol -> its assets (`PairRules` will do); `opening_prices` and `fee_marks` map
-    symbol -> price in `quote_asset`. An opening balance of a pair's base (quoted in
-    `quote_asset`) opens a position at `opening_prices[symbol]`. A fee in another asset X is
-    converted at the mark of X's symbol.
+    `pairs` maps symbol -> its assets (`PairRules` will do); `opening_prices` maps symbol ->
+    price in `quote_asset`.
 
     Raises ValueError for a negative opening balance, a fill whose symbol is not in `pairs` or is
     not quoted in `quote_asset`, or a fill with a non-positive price or quantity or a negative fee.
     """
-    symbol_by_asset = {rules.base: symbol for symbol, rules in pairs.items() if rules.quote == quote_asset}
-    ledger = _Ledger(quote_asset=quote_asset, symbol_by_asset=symbol_by_asset, fee_marks=fee_marks)
-    ledger.open(opening_balances, opening_prices)
-    for fill in fills:
-        ledger.apply(fill, _rules_for(fill, pairs, quote_asset))
-    return Books(
+    fold = BooksFold(
         quote_asset=quote_asset,
-        cash=MappingProxyType(ledger.cash),
-        positions=MappingProxyType(ledger.positions),
-        unconverted_fees=MappingProxyType(ledger.unconverted_fees),
-        missing_opening_prices=tuple(sorted(ledger.missing_opening_prices)),
-        symbol_by_asset=MappingProxyType(symbol_by_asset),
+        symbol_by_asset=symbols_by_asset(pairs, quote_asset),
+        opening_balances=opening_balances,
+        opening_prices=opening_prices,
     )
+    for fill in fills:
+        fold.apply(fill, pairs)
+    return fold.books()
 
 
-class _Ledger:
-    """The mutable working state of one `build_books` call; never escapes it."""
+def symbols_by_asset(pairs: Mapping[str, PairAssets], quote_asset: str) -> dict[str, str]:
+    """Base asset -> its pair quoted in `quote_asset`."""
+    return {rules.base: symbol for symbol, rules in pairs.items() if rules.quote == quote_asset}
+
+
+class BooksFold:
+    """Books that fills are applied to one at a time, readable between fills.
+
+    An opening balance of a pair's base (quoted in `quote_asset`) opens a position at
+    `opening_prices[symbol]`. Buy fees join the cost basis, sell fees reduce realised PnL; a fee
+    is converted to the quote asset at the trade's price (`bot.accounting.fees`), and one that
+    cannot be is kept in `unconverted_fees` and out of PnL. Each applied fill also leaves a
+    `TradeEntry` for `outcomes`.
+    """
 
     def __init__(
-        self, *, quote_asset: str, symbol_by_asset: Mapping[str, str], fee_marks: Mapping[str, Decimal]
+        self,
+        *,
+        quote_asset: str,
+        symbol_by_asset: Mapping[str, str],
+        opening_balances: Mapping[str, Decimal],
+        opening_prices: Mapping[str, Decimal] = _NO_PRICES,
     ) -> None:
         self.quote_asset = quote_asset
-        self.symbol_by_asset = symbol_by_asset
-        self.fee_marks = fee_marks
+        self.symbol_by_asset = dict(symbol_by_asset)
         self.cash: dict[str, Decimal] = {}
         self.positions: dict[str, Position] = {}
         self.unconverted_fees: dict[str, Decimal] = {}
         self.missing_opening_prices: set[str] = set()
+        self.entries: list[TradeEntry] = []
+        self._open(opening_balances, opening_prices)
 
-    def open(self, balances: Mapping[str, Decimal], prices: Mapping[str, Decimal]) -> None:
+    def apply(self, fill: Fill, pairs: Mapping[str, PairAssets]) -> None:
+        """Apply one fill. Raises ValueError (and changes nothing) for a fill the books cannot place."""
+        rules = _rules_for(fill, pairs, self.quote_asset)
+        _check_amounts(fill)
+        fee = fee_in_quote(fill, quote_asset=self.quote_asset, base_asset=rules.base)
+        self._post_cash(fill, rules)
+        if fee is None:
+            self.unconverted_fees[fill.fee_asset] = total(
+                self.unconverted_fees.get(fill.fee_asset, ZERO), fill.fee, fill.tax
+            )
+        before = self.positions.get(fill.symbol, Position(symbol=fill.symbol))
+        after = apply_trade(
+            before, side=fill.side, price=fill.price, quantity=fill.quantity, fee_quote=fee or ZERO
+        )
+        self.positions[fill.symbol] = after
+        realised = difference(after.realized_pnl, before.realized_pnl) if fill.side is Side.SELL else None
+        self.entries.append(TradeEntry(fill.ts_ms, fee, realised))
+
+    def books(self) -> Books:
+        """A read-only copy of the books as they stand."""
+        return Books(
+            quote_asset=self.quote_asset,
+            cash=MappingProxyType(dict(self.cash)),
+            positions=MappingProxyType(dict(self.positions)),
+            unconverted_fees=MappingProxyType(dict(self.unconverted_fees)),
+            missing_opening_prices=tuple(sorted(self.missing_opening_prices)),
+            symbol_by_asset=MappingProxyType(dict(self.symbol_by_asset)),
+        )
+
+    def outcomes(self, since_ms: int) -> TradeOutcomes:
+        """Loss streak and fees of the fills at or after `since_ms` (applied in time order)."""
+        return outcomes_since(self.entries, since_ms)
+
+    def _open(self, balances: Mapping[str, Decimal], prices: Mapping[str, Decimal]) -> None:
         for asset, amount in balances.items():
             if amount < 0:
                 raise ValueError(f"opening balance of {asset} is negative ({amount})")
@@ -119,18 +170,6 @@ class _Ledger:
                 price = ZERO
             self.positions[symbol] = Position(symbol=symbol, quantity=amount, average_cost=price)
 
-    def apply(self, fill: Fill, rules: PairAssets) -> None:
-        _check_amounts(fill)
-        self._post_cash(fill, rules)
-        position = self.positions.get(fill.symbol, Position(symbol=fill.symbol))
-        self.positions[fill.symbol] = apply_trade(
-            position,
-            side=fill.side,
-            price=fill.price,
-            quantity=fill.quantity,
-            fee_quote=self._fee_quote(fill),
-        )
-
     def _post_cash(self, fill: Fill, rules: PairAssets) -> None:
         notional = product(fill.price, fill.quantity)
         if fill.side is Side.BUY:
@@ -140,18 +179,6 @@ class _Ledger:
             self._debit(rules.base, fill.quantity)
             self._credit(rules.quote, notional)
         self._debit(fill.fee_asset, total(fill.fee, fill.tax))
-
-    def _fee_quote(self, fill: Fill) -> Decimal:
-        """The fee in the quote asset; an unconvertible one is recorded and counts 0 in PnL."""
-        asset = fill.fee_asset
-        fee_symbol = symbol_of(asset, quote_asset=self.quote_asset, symbol_by_asset=self.symbol_by_asset)
-        converted = fee_in_quote(
-            fill, quote_asset=self.quote_asset, fee_symbol=fee_symbol, fee_marks=self.fee_marks
-        )
-        if converted is not None:
-            return converted
-        self.unconverted_fees[asset] = total(self.unconverted_fees.get(asset, ZERO), fill.fee, fill.tax)
-        return ZERO
 
     def _credit(self, asset: str, amount: Decimal) -> None:
         self.cash[asset] = total(self.cash.get(asset, ZERO), amount)

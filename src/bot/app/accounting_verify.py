@@ -2,7 +2,7 @@
 
 Walks the events once, in order. The opening balances (BalancesSeeded) and the fills
 (OrderFilled) so far, with the marks a cycle recorded (`portfolio.valuation`), rebuild that
-cycle's books through the same `build_books` and `value` the cycle used; its equity and realised
+cycle's books through the same `RunningBooks` and `value` the cycle used; its equity and realised
 PnL must match what it recorded to the last digit. Stepping the equity state it started from
 (`portfolio.equity` before the cycle) with that equity must give the state it left (peak, day
 start and start-of-day equity: drawdown and daily PnL follow from them). Finally the balances
@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.accounting import Books, EquityState, build_books, track_equity, value
+from bot.accounting import Books, EquityState, track_equity, value
 from bot.accounting.exact import exact_text
+from bot.accounting.running import RunningBooks
 from bot.app.portfolio_memory import KEYS, OpeningPrices
 from bot.app.portfolio_valuation import KEY as VALUATION_KEY
 from bot.app.portfolio_valuation import ValuationRecord
@@ -63,9 +64,9 @@ class _Walk:
     opening_prices: Mapping[str, Decimal]
     opening: dict[str, Decimal] = field(default_factory=dict)
     seeded: bool = False
-    fills: list[Fill] = field(default_factory=list)
-    in_read_order: list[Fill] = field(default_factory=list)  # sorted as the cycle read them
+    new_fills: list[Fill] = field(default_factory=list)  # since the books last read them
     pairs: dict[str, _Pair] = field(default_factory=dict)
+    running: RunningBooks | None = None
     state: EquityState | None = None  # portfolio.equity as recorded so far
     pending: tuple[ValuationRecord, EquityState] | None = None  # the state the last cycle must leave
 
@@ -77,7 +78,7 @@ class _Walk:
         elif record.type == EventType.ORDER_FILLED.value:
             fields = Fields(record.type, payload)
             fill = fill_from(fields)
-            self.fills.append(fill)
+            self.new_fills.append(fill)
             self.pairs[fill.symbol] = _Pair(fields.text("base"), fields.text("quote"))
         elif record.type == EventType.STATE_CHANGED.value:
             key, text = str(payload.get("key")), str(payload.get("value"))
@@ -128,19 +129,19 @@ class _Walk:
             )
 
     def books(self, recorded: ValuationRecord) -> Books:
-        """The books as the cycle that recorded `recorded` built them."""
+        """The books as the cycle that recorded `recorded` built them: every fill so far, in
+        the fills repository's order, through the same running books the cycle keeps."""
         pairs = {s: _Pair(asset, recorded.quote_asset) for asset, s in recorded.asset_symbols.items()}
         pairs.update(self.pairs)
-        if len(self.in_read_order) != len(self.fills):  # the fills repository reads by (ts, trade id)
-            self.in_read_order = sorted(self.fills, key=lambda f: (f.ts_ms, f.trade_id))
-        return build_books(
-            opening_balances=self.opening,
-            fills=self.in_read_order,
-            pairs=pairs,
-            quote_asset=recorded.quote_asset,
-            opening_prices=self.opening_prices,
-            fee_marks=recorded.marks,
-        )
+        if self.running is None:
+            self.running = RunningBooks(
+                quote_asset=recorded.quote_asset,
+                opening_balances=self.opening,
+                opening_prices=self.opening_prices,
+            )
+        fills, self.new_fills = self.new_fills, []
+        self.running.add(fills, pairs)
+        return self.running.books()
 
 
 def verify_accounting(database: Database) -> AccountingCheck:

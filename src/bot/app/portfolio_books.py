@@ -1,13 +1,19 @@
-"""The ledger read into accounting: opening balances and every fill, valued at this cycle's marks."""
+"""The ledger read into accounting: opening balances and every fill, valued at this cycle's marks.
+
+`LedgerBooks` lives as long as the stage: each cycle it reads only the fills recorded since the
+last one (`FillRepository.recorded_after`) into `RunningBooks`, so a cycle's accounting costs time
+in proportion to its new fills, not to the ledger's age. A restart reads them all once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.accounting import Books, Valuation, build_books, value
-from bot.accounting.trade_outcomes import TradeOutcomes, trade_outcomes
+from bot.accounting import Books, Valuation, value
+from bot.accounting.running import RunningBooks
+from bot.accounting.trade_outcomes import TradeOutcomes
 from bot.domain.events import EventType
 from bot.domain.market import MarketSnapshot
 from bot.domain.symbols import PairRules
@@ -37,27 +43,44 @@ def opening_balances(database: Database) -> dict[str, Decimal]:
     return {str(asset): Decimal(str(amount)) for asset, amount in balances.items()}
 
 
-def read_accounts(
-    database: Database,
-    *,
-    rules: Mapping[str, PairRules],
-    marks: Mapping[str, Decimal],
-    quote_asset: str,
-    opening_prices: Mapping[str, Decimal],
-    day_start_ms: int,
-) -> LedgerAccounts:
-    """Books and valuation from the ledger's opening balances and fills (ledger order)."""
-    opening = opening_balances(database)
-    fills = database.fills.all()
-    books = build_books(
-        opening_balances=opening,
-        fills=fills,
-        pairs=rules,
-        quote_asset=quote_asset,
-        opening_prices=opening_prices,
-        fee_marks=marks,
-    )
-    outcomes = trade_outcomes(fills, quote_asset=quote_asset, since_ms=day_start_ms, fee_marks=marks)
-    return LedgerAccounts(
-        books=books, valuation=value(books, marks), outcomes=outcomes, opening_balances=opening
-    )
+@dataclass(slots=True)
+class LedgerBooks:
+    database: Database
+    quote_asset: str
+    _running: RunningBooks | None = field(default=None, init=False)
+    _opened: tuple[Mapping[str, Decimal], Mapping[str, Decimal]] | None = field(default=None, init=False)
+    _position: int = field(default=0, init=False)
+
+    def read(
+        self,
+        *,
+        rules: Mapping[str, PairRules],
+        marks: Mapping[str, Decimal],
+        opening_prices: Mapping[str, Decimal],
+        day_start_ms: int,
+    ) -> LedgerAccounts:
+        """Books and valuation from the ledger's opening balances and fills.
+
+        Raises ValueError for a fill the books cannot place (it is retried every cycle).
+        """
+        opening = opening_balances(self.database)
+        running = self._books_for(opening, opening_prices)
+        fills, self._position = self.database.fills.recorded_after(self._position)
+        running.add(fills, rules)
+        books = running.books()
+        return LedgerAccounts(
+            books=books,
+            valuation=value(books, marks),
+            outcomes=running.outcomes(day_start_ms),
+            opening_balances=opening,
+        )
+
+    def _books_for(self, opening: Mapping[str, Decimal], prices: Mapping[str, Decimal]) -> RunningBooks:
+        """The running books, started over if what they opened with changed (the first cycles)."""
+        if self._running is None or self._opened != (opening, prices):
+            self._running = RunningBooks(
+                quote_asset=self.quote_asset, opening_balances=opening, opening_prices=prices
+            )
+            self._opened = (dict(opening), dict(prices))
+            self._position = 0
+        return self._running

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bot.accounting import EquityReading, day_start, track_equity
-from bot.app.portfolio_books import LedgerAccounts, marks_of, read_accounts
+from bot.app.portfolio_books import LedgerAccounts, LedgerBooks, marks_of
 from bot.app.portfolio_governor import Governance, govern
 from bot.app.portfolio_memory import OpeningPrices, PortfolioMemory, load_memory
 from bot.app.portfolio_params import PortfolioParams
@@ -50,6 +50,7 @@ class PortfolioStage:
     clock_skew_ms: Callable[[], int]
     report: Callable[[PortfolioReport], None] = lambda report: None
     _memory: PortfolioMemory | None = field(default=None, init=False)
+    _books: LedgerBooks | None = field(default=None, init=False)
 
     def symbols(self) -> Sequence[str]:
         return self.params.candidates
@@ -128,12 +129,12 @@ class PortfolioStage:
     ) -> LedgerAccounts | None:
         """The ledger's books at this cycle's marks; None (logged) when a fill cannot be placed:
         the cycle then trades nothing until an operator understands it."""
+        if self._books is None:
+            self._books = LedgerBooks(self.database, self.params.quote_asset)
         try:
-            return read_accounts(
-                self.database,
+            return self._books.read(
                 rules=inputs.rules,
                 marks=marks,
-                quote_asset=self.params.quote_asset,
                 opening_prices=opening.prices,
                 day_start_ms=day_start(inputs.now_ms, self.params.day_boundary_offset_ms),
             )

@@ -75,6 +75,11 @@ class OrderRepository:
         return [_order(row) for row in self._conn.execute(sql, params)]
 
 
+_FILL_COLUMNS = (
+    "trade_id, exchange_order_id, client_order_id, symbol, side, price, quantity, fee, tax, fee_asset, ts_ms"
+)
+
+
 class FillRepository:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -83,11 +88,18 @@ class FillRepository:
         return int(self._conn.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
 
     def all(self) -> list[Fill]:
-        rows = self._conn.execute(
-            "SELECT trade_id, exchange_order_id, client_order_id, symbol, side, price, quantity, fee, tax,"
-            " fee_asset, ts_ms FROM fills ORDER BY ts_ms, trade_id"
-        )
+        rows = self._conn.execute(f"SELECT {_FILL_COLUMNS} FROM fills ORDER BY ts_ms, trade_id")
         return [_fill(row) for row in rows]
+
+    def recorded_after(self, position: int) -> tuple[list[Fill], int]:
+        """Fills recorded after `position` (0: all), in recording order, and the position to
+        pass next time. The ledger is append-only, so every fill is returned exactly once."""
+        rows = self._conn.execute(
+            f"SELECT rowid, {_FILL_COLUMNS} FROM fills WHERE rowid > ? ORDER BY rowid", (position,)
+        ).fetchall()
+        if not rows:
+            return [], position
+        return [_fill(row[1:]) for row in rows], int(rows[-1][0])
 
 
 class BalanceRepository:

@@ -69,39 +69,37 @@ def test_the_rounding_of_an_average_cost_is_booked_so_no_digit_is_lost() -> None
     assert position.quantity * position.average_cost - position.realized_pnl == D("3.01")
 
 
-def test_a_fee_in_another_asset_is_converted_at_its_mark() -> None:
+def test_a_fee_in_the_base_asset_is_converted_at_the_trade_price() -> None:
     books = build_books(
-        opening_balances={"TRY": D("10000"), "BNB": D("1")},
-        opening_prices={"BNBTRY": D("20000")},
+        opening_balances={"TRY": D("10000")},
         fills=[
-            fill("ETHTRY", Side.BUY, "100", "10", fee="0.01", fee_asset="BNB"),
-            fill("ETHTRY", Side.SELL, "110", "5", fee="0.005", tax="0.001", fee_asset="BNB"),
+            fill("ETHTRY", Side.BUY, "100", "10", fee="0.01", fee_asset="ETH"),
+            fill("ETHTRY", Side.SELL, "110", "5", fee="0.005", tax="0.001", fee_asset="ETH"),
         ],
-        pairs=pairs(ETH, BNB),
+        pairs=pairs(ETH),
         quote_asset="TRY",
-        fee_marks={"BNBTRY": D("25000")},
     )
 
     eth = books.positions["ETHTRY"]
-    assert eth.average_cost == D("125")  # (1000 + 0.01 x 25000) / 10
-    assert eth.realized_pnl == D("-225")  # (110 - 125) x 5 - 0.006 x 25000
-    assert eth.fees_paid == D("400")  # 250 + 150
-    assert books.cash == {"TRY": D("9550"), "BNB": D("0.984"), "ETH": D("5")}
+    assert eth.average_cost == D("100.1")  # (1000 + 0.01 x 100) / 10
+    assert eth.realized_pnl == D("48.84")  # (110 - 100.1) x 5 - 0.006 x 110
+    assert eth.fees_paid == D("1.66")  # 1 + 0.66, each at its own trade's price
+    assert books.cash == {"TRY": D("9550"), "ETH": D("4.984")}
     assert books.unconverted_fees == {}
-    # The BNB position itself is untouched: fees leave cash, which valuation shows.
-    assert books.positions["BNBTRY"].quantity == D("1")
 
 
-def test_a_fee_without_a_mark_is_reported_and_left_out_of_pnl_but_not_out_of_cash() -> None:
+def test_a_fee_in_a_third_asset_is_reported_and_left_out_of_pnl_but_not_out_of_cash() -> None:
+    # BNB has a pair, but the ledger has no BNB price at the time of either trade: valuing the fee
+    # at a later mark would rewrite realised PnL whenever BNB moves.
     books = build_books(
-        opening_balances={"TRY": D("10000")},
+        opening_balances={"TRY": D("10000"), "BNB": D("1")},
+        opening_prices={"BNBTRY": D("20000")},
         fills=[
             fill("ETHTRY", Side.BUY, "100", "10", fee="0.01", fee_asset="BNB"),
             fill("ETHTRY", Side.SELL, "110", "5", fee="0.02", tax="0.001", fee_asset="BNB"),
         ],
         pairs=pairs(ETH, BNB),
         quote_asset="TRY",
-        fee_marks={"ETHTRY": D("100")},
     )
 
     eth = books.positions["ETHTRY"]
@@ -109,20 +107,8 @@ def test_a_fee_without_a_mark_is_reported_and_left_out_of_pnl_but_not_out_of_cas
     assert eth.realized_pnl == D("50")
     assert eth.fees_paid == D("0")
     assert books.unconverted_fees == {"BNB": D("0.031")}
-    assert books.cash["BNB"] == D("-0.031")
-
-
-def test_a_zero_mark_is_no_conversion() -> None:
-    books = build_books(
-        opening_balances={"TRY": D("1000")},
-        fills=[fill("ETHTRY", Side.BUY, "100", "1", fee="0.5", fee_asset="BNB")],
-        pairs=pairs(ETH, BNB),
-        quote_asset="TRY",
-        fee_marks={"BNBTRY": D("0")},
-    )
-
-    assert books.unconverted_fees == {"BNB": D("0.5")}
-    assert books.positions["ETHTRY"].average_cost == D("100")
+    assert books.cash["BNB"] == D("0.969")  # the fee left cash, so equity at BNB's mark shows it
+    assert books.positions["BNBTRY"].quantity == D("1")  # the BNB position itself is untouched
 
 
 def test_opening_base_holdings_open_positions_at_their_price_or_are_reported() -> None:

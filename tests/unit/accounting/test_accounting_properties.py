@@ -58,7 +58,6 @@ class Scenario:
     opening_prices: Mapping[str, Decimal]
     fills: list[Fill]
     marks: Mapping[str, Decimal]
-    fee_marks: Mapping[str, Decimal]
 
 
 def _fee(notional: Decimal, bps: int) -> Decimal:
@@ -100,14 +99,12 @@ def scenarios(draw: st.DrawFn, *, fees_in_quote_only: bool = True) -> Scenario:
             fee, tax = draw(_decimals("0", "0.01", 8)), D(0)
         fills.append(fill(symbol, side, price, quantity, fee=fee, tax=tax, fee_asset=fee_asset))
     marks = {m.rules.symbol: draw(m.prices) for m in markets}
-    fee_marks = {s: mark for s, mark in marks.items() if draw(st.booleans())}
     return Scenario(
         pairs={m.rules.symbol: m.rules for m in markets},
         opening_balances=opening,
         opening_prices=opening_prices,
         fills=fills,
         marks=marks,
-        fee_marks=fee_marks,
     )
 
 
@@ -118,7 +115,6 @@ def _books(scenario: Scenario) -> Books:
         pairs=scenario.pairs,
         quote_asset=QUOTE,
         opening_prices=scenario.opening_prices,
-        fee_marks=scenario.fee_marks,
     )
 
 
@@ -180,14 +176,26 @@ def test_positions_hold_what_the_base_balances_hold(scenario: Scenario) -> None:
 @settings(max_examples=200, deadline=None)
 @given(scenarios(fees_in_quote_only=False))
 def test_fees_in_other_assets_are_conserved_or_reported(scenario: Scenario) -> None:
-    """With fee marks equal to the valuation marks, only unconverted fees are outside PnL."""
+    """A fee in the fill's base asset is a cost at the trade's price, so equity (which values the
+    base cash at the mark) differs from PnL by the fee times the move since; a fee in any other
+    asset is reported, and equity differs from PnL by exactly its value."""
     books = _books(scenario)
     valuation = value(books, scenario.marks)
 
+    base_fee_moves = exact_sum(
+        exact_product(EXACT.add(f.fee, f.tax), EXACT.subtract(scenario.marks[f.symbol], f.price))
+        for f in scenario.fills
+        if f.fee_asset == scenario.pairs[f.symbol].base
+    )
+    third = [f for f in scenario.fills if f.fee_asset not in (QUOTE, scenario.pairs[f.symbol].base)]
+    expected_unconverted: dict[str, Decimal] = {}
+    for f in third:
+        expected_unconverted[f.fee_asset] = EXACT.add(expected_unconverted.get(f.fee_asset, D(0)), f.fee)
     unreported = exact_sum(
         exact_product(amount, scenario.marks[books.symbol_of(asset)])
         for asset, amount in books.unconverted_fees.items()
     )
-    unmarked = {rules.base for symbol, rules in scenario.pairs.items() if symbol not in scenario.fee_marks}
-    assert set(books.unconverted_fees) <= unmarked
-    assert valuation.equity == EXACT.subtract(_pnl_identity_rhs(scenario, valuation), unreported)
+    assert books.unconverted_fees == {a: v for a, v in expected_unconverted.items() if v != 0}
+    assert valuation.equity == EXACT.subtract(
+        _pnl_identity_rhs(scenario, valuation), EXACT.add(unreported, base_fee_moves)
+    )

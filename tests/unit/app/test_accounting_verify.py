@@ -65,9 +65,7 @@ class Ledger:
     def cycle_at(self, now_ms: int, mark: str, *, equity_error: str = "0", peak_error: str = "0") -> None:
         self.cycle += 1
         marks = {"BTCTRY": D(mark)}
-        books = build_books(
-            opening_balances=OPENING, fills=self.fills, pairs=RULES, quote_asset="TRY", fee_marks=marks
-        )
+        books = build_books(opening_balances=OPENING, fills=self.fills, pairs=RULES, quote_asset="TRY")
         valuation = value(books, marks)
         record = ValuationRecord.of(
             cycle_id=self.cycle,
