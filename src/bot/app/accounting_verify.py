@@ -87,6 +87,12 @@ class _Walk:
                 self.revalue(ValuationRecord.from_json(loads(text)), record.seq)
             elif key == EQUITY_KEY:
                 self.state = EquityState.from_json(loads(text))
+                if self.pending is None and self.check.cycles:
+                    # A cycle records its valuation just before its equity state; one without is
+                    # a change no cycle computed (and the later cycles would build on it).
+                    self.check.problem(
+                        f"events[seq={record.seq}]: portfolio.equity changed outside a portfolio cycle"
+                    )
                 self.settle()
 
     def revalue(self, recorded: ValuationRecord, seq: int) -> None:

@@ -172,3 +172,14 @@ def test_verification_reads_one_snapshot_while_the_daemon_keeps_writing(tmp_path
     with Database.open_readonly(path) as db:
         check = verify_accounting(db)
     assert check.ok, check.problems
+
+
+def test_an_equity_state_written_outside_a_cycle_is_reported(ledger):
+    # A lowered peak would loosen the drawdown stop for every later cycle.
+    with ledger.db.unit_of_work() as uow:
+        lowered = EquityState(peak_equity=D("1"), day_start_ms=T0 + DAY, day_start_equity=D("1"))
+        save_state(uow, KEYS["equity"], lowered.to_json(), T0 + DAY + 100_000)
+        uow.commit()
+    check = verify_accounting(ledger.db)
+    assert len(check.problems) == 1
+    assert check.problems[0].endswith("portfolio.equity changed outside a portfolio cycle")
