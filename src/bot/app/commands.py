@@ -16,6 +16,7 @@ from bot.app.composition import build_runtime
 from bot.app.cycle import CycleResult
 from bot.app.lock import InstanceLock
 from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
+from bot.app.portfolio_params import check_portfolio_settings
 from bot.app.portfolio_summary import portfolio_lines
 from bot.app.runtime import Runtime
 from bot.config import ConfigError, LoadedSettings, Settings, load_settings
@@ -32,7 +33,10 @@ REAL_HOSTS = ("api.btcturk.com",)
 
 
 def load(config_path: Path | None, overrides: Mapping[str, object]) -> LoadedSettings:
-    return load_settings(config_path, os.environ, overrides)
+    """The settings, checked by the schema and by what stages 4 and 7 build from them."""
+    loaded = load_settings(config_path, os.environ, overrides)
+    check_portfolio_settings(loaded.settings)
+    return loaded
 
 
 @dataclass(frozen=True, slots=True)

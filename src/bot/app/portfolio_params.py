@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.app.stage3 import stage3_limits
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.risk.anomaly import AnomalyPolicy
 from bot.risk.capital import CapitalPolicy
 from bot.risk.kill_switch import AutoTripPolicy
@@ -39,6 +39,22 @@ class PortfolioParams:
     seed_capital_try: Decimal
     auto_trip: AutoTripPolicy
     day_boundary_offset_ms: int
+
+
+def check_portfolio_settings(settings: Settings) -> None:
+    """Raise ConfigError if stages 4 and 7 could not build their parameters from `settings`.
+
+    The schema checks each key and the rules within a section; the parameter types check their
+    own invariants again. Checking here, when the configuration is loaded, turns any rule the
+    schema missed into a configuration error naming it, rather than a crash at the first cycle.
+    """
+    try:
+        portfolio_params(settings)
+    except ValueError as error:
+        raise ConfigError(
+            f"the stage 4 and 7 settings are inconsistent: {error} (see configs/paper.toml for the"
+            " defaults and what each key means)"
+        ) from error
 
 
 def portfolio_params(settings: Settings) -> PortfolioParams:

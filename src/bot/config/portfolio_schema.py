@@ -47,7 +47,7 @@ class PortfolioSettings(_Group):
     max_weight_per_symbol: Ratio = Field(Decimal("0.35"), gt=0, le=1)
     turnover_cap_ratio: Ratio = Field(Decimal("0.1"), gt=0, le=1)
     min_trade_ratio: Ratio = Field(Decimal("0.01"), ge=0, lt=1)
-    limit_offset_bps: ExactDecimal = Field(Decimal("5"), ge=0)
+    limit_offset_bps: ExactDecimal = Field(Decimal("5"), ge=0, lt=10_000)
     replace_drift_bps: ExactDecimal = Field(Decimal("50"), gt=0)
     max_sample_gap_ms: Integer = Field(900_000, ge=1)  # a longer gap restarts an EMA or momentum window
 
@@ -55,6 +55,13 @@ class PortfolioSettings(_Group):
     def _some_strategy(self) -> PortfolioSettings:
         if self.mean_reversion_weight + self.momentum_weight <= 0:
             raise ValueError("portfolio.mean_reversion_weight + portfolio.momentum_weight must be > 0")
+        if self.replace_drift_bps <= self.limit_offset_bps:
+            # An order is placed limit_offset_bps from the mark: a smaller drift would replace it
+            # every cycle.
+            raise ValueError(
+                f"portfolio.replace_drift_bps ({self.replace_drift_bps}) must exceed"
+                f" portfolio.limit_offset_bps ({self.limit_offset_bps})"
+            )
         return self
 
 
@@ -126,6 +133,28 @@ class AnomalySettings(_Group):
     clock_skew_ms_to_reduce: Integer = Field(2_000, ge=0)
     clock_skew_ms_to_observe: Integer = Field(10_000, ge=0)
     healthy_cycles_to_step_down: Integer = Field(5, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AnomalySettings:
+        pairs = [
+            ("stale_cycles_to_reduce", "stale_cycles_to_observe"),
+            ("reject_ratio_to_reduce", "reject_ratio_to_observe"),
+            ("divergence_ratio_to_reduce", "divergence_ratio_to_observe"),
+            ("clock_skew_ms_to_reduce", "clock_skew_ms_to_observe"),
+        ]
+        wrong = [f"anomaly.{a} > anomaly.{b}" for a, b in pairs if getattr(self, a) > getattr(self, b)]
+        counted = ("stale_cycles_to_reduce", "stale_cycles_to_observe", "latency_spikes_to_reduce")
+        wrong += [
+            f"anomaly.{name} > anomaly.window_cycles ({self.window_cycles}): it could never be reached"
+            for name in counted
+            if getattr(self, name) > self.window_cycles
+        ]
+        if wrong:
+            raise ValueError(
+                "; ".join(wrong) + " (each *_to_reduce must be <= its *_to_observe, every count <="
+                " window_cycles)"
+            )
+        return self
 
 
 class SelfFinancingSettings(_Group):

@@ -70,6 +70,8 @@ def _one(error: ErrorDetails, merged: Layer) -> list[str]:
             f'quote the value as a string: {loc[-1]} = "{value}"'
         ]
     message = str(cause) if isinstance(cause, Exception) else error["msg"]
+    if leaf not in leaf_fields():  # a rule across a section's keys: they are named in the message
+        return [f"{path}: {message}"]
     if path == leaf:
         expected = f"expected {describe_type(leaf_fields()[leaf].annotation)}"
         message = expected if error["type"] == "literal_error" else f"{expected}; {message}"
