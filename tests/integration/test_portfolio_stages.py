@@ -105,3 +105,13 @@ def test_an_expiring_kill_switch_is_reported_expired_and_stays_recorded(tmp_path
     assert bad.returncode == 2 and "90s, 30m, 2h or 1d" in bad.stderr
     on = bot(["kill-switch", "on", "--reason", "deploy window", "--expires-in", "2h"], env)
     assert on.returncode == 0 and "expires" in on.stdout
+
+
+def test_the_kill_switch_can_be_thrown_on_a_ledger_whatever_the_configuration_says(tmp_path):
+    db = tmp_path / "ledger.sqlite"
+    env = env_for(db, BOT_PORTFOLIO__REPLACE_DRIFT_BPS="1")  # an inconsistent configuration
+    refused = bot(["kill-switch", "on", "--reason", "stop"], env)
+    assert refused.returncode == 2 and "portfolio.replace_drift_bps" in refused.stderr
+    on = bot(["kill-switch", "on", "--reason", "configuration broken", "--db", str(db)], env)
+    assert on.returncode == 0, on.stderr
+    assert "kill switch: ON" in bot(["kill-switch", "status", "--db", str(db)], env).stdout

@@ -21,6 +21,7 @@ from decimal import Decimal
 from bot.accounting import Books, EquityState, track_equity, value
 from bot.accounting.exact import exact_text
 from bot.accounting.running import RunningBooks
+from bot.app.portfolio_books import TradedPair
 from bot.app.portfolio_memory import KEYS, OpeningPrices
 from bot.app.portfolio_valuation import KEY as VALUATION_KEY
 from bot.app.portfolio_valuation import ValuationRecord
@@ -34,12 +35,6 @@ from bot.store.payloads import Fields, loads
 
 MAX_PROBLEMS = 20
 EQUITY_KEY = KEYS["equity"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Pair:
-    base: str
-    quote: str
 
 
 @dataclass(slots=True, kw_only=True)
@@ -65,10 +60,11 @@ class _Walk:
     opening: dict[str, Decimal] = field(default_factory=dict)
     seeded: bool = False
     new_fills: list[Fill] = field(default_factory=list)  # since the books last read them
-    pairs: dict[str, _Pair] = field(default_factory=dict)
+    pairs: dict[str, TradedPair] = field(default_factory=dict)
     running: RunningBooks | None = None
     state: EquityState | None = None  # portfolio.equity as recorded so far
     pending: tuple[ValuationRecord, EquityState] | None = None  # the state the last cycle must leave
+    valued: bool = False  # a valuation was recorded since the last equity state
 
     def event(self, record: EventRecord) -> None:
         payload = loads(record.payload)
@@ -79,15 +75,17 @@ class _Walk:
             fields = Fields(record.type, payload)
             fill = fill_from(fields)
             self.new_fills.append(fill)
-            self.pairs[fill.symbol] = _Pair(fields.text("base"), fields.text("quote"))
+            self.pairs[fill.symbol] = TradedPair(fields.text("base"), fields.text("quote"))
         elif record.type == EventType.STATE_CHANGED.value:
             key, text = str(payload.get("key")), str(payload.get("value"))
             if key == VALUATION_KEY:
                 self.settle()
+                self.valued = True  # even if it cannot be read: that is reported on its own
                 self.revalue(ValuationRecord.from_json(loads(text)), record.seq)
             elif key == EQUITY_KEY:
                 self.state = EquityState.from_json(loads(text))
-                if self.pending is None and self.check.cycles:
+                valued, self.valued = self.valued, False
+                if not valued and self.check.cycles:
                     # A cycle records its valuation just before its equity state; one without is
                     # a change no cycle computed (and the later cycles would build on it).
                     self.check.problem(
@@ -137,7 +135,7 @@ class _Walk:
     def books(self, recorded: ValuationRecord) -> Books:
         """The books as the cycle that recorded `recorded` built them: every fill so far, in
         the fills repository's order, through the same running books the cycle keeps."""
-        pairs = {s: _Pair(asset, recorded.quote_asset) for asset, s in recorded.asset_symbols.items()}
+        pairs = {s: TradedPair(asset, recorded.quote_asset) for asset, s in recorded.asset_symbols.items()}
         pairs.update(self.pairs)
         if self.running is None:
             self.running = RunningBooks(

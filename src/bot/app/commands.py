@@ -46,6 +46,12 @@ class RunOutcome:
     unresolved_orders: int
 
 
+def settings_for_ledger(db_path: Path) -> Settings:
+    """The embedded defaults pointed at `db_path`: no file, no environment. For commands that
+    must work on a ledger whatever the configuration says (the kill switch)."""
+    return load_settings(None, {}, {"store.path": str(db_path)}).settings
+
+
 def check_live_target(settings: Settings, confirmed_real_exchange: bool) -> None:
     """Live against the real BTCTurk host needs the config arming *and* a command-line flag."""
     host = urlparse(settings.exchange.base_url).hostname or ""

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.accounting import Books, Valuation, value
+from bot.accounting.books import PairAssets
 from bot.accounting.running import RunningBooks
 from bot.accounting.trade_outcomes import TradeOutcomes
 from bot.domain.events import EventType
 from bot.domain.market import MarketSnapshot
+from bot.domain.orders import Fill
 from bot.domain.symbols import PairRules
 from bot.store import Database
 from bot.store.payloads import loads
@@ -43,6 +45,12 @@ def opening_balances(database: Database) -> dict[str, Decimal]:
     return {str(asset): Decimal(str(amount)) for asset, amount in balances.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class TradedPair:
+    base: str
+    quote: str
+
+
 @dataclass(slots=True)
 class LedgerBooks:
     database: Database
@@ -66,7 +74,7 @@ class LedgerBooks:
         opening = opening_balances(self.database)
         running = self._books_for(opening, opening_prices)
         fills, self._position = self.database.fills.recorded_after(self._position)
-        running.add(fills, rules)
+        running.add(fills, {**self._traded_pairs(fills, rules), **rules})
         books = running.books()
         return LedgerAccounts(
             books=books,
@@ -74,6 +82,16 @@ class LedgerBooks:
             outcomes=running.outcomes(day_start_ms),
             opening_balances=opening,
         )
+
+    def _traded_pairs(self, fills: list[Fill], rules: Mapping[str, PairRules]) -> dict[str, PairAssets]:
+        """Pairs no longer in the exchange's rules (delisted), as the fills' own events name them:
+        their fills stay in the books after a restart as they were before it."""
+        pairs: dict[str, PairAssets] = {}
+        for symbol in {f.symbol for f in fills if f.symbol not in rules}:
+            traded = self.database.events.traded_pair(symbol)
+            if traded is not None:
+                pairs[symbol] = TradedPair(base=traded[0], quote=traded[1])
+        return pairs
 
     def _books_for(self, opening: Mapping[str, Decimal], prices: Mapping[str, Decimal]) -> RunningBooks:
         """The running books, started over if what they opened with changed (the first cycles)."""

@@ -8,7 +8,7 @@ import click
 from bot.app import commands
 from bot.app.operator import kill_switch as kill_switch_command
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import common, parse_assignments
+from bot.cli.options import common, db_option, parse_assignments
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -27,22 +27,28 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.argument("action", type=click.Choice(["on", "off", "status"]))
 @click.option("--reason", help="Why (required for on and off; recorded in the ledger and the log).")
 @click.option("--expires-in", callback=_duration, help="With `on`: lapse after this long (90s, 30m, 2h, 1d).")
+@db_option
 def kill_switch(
     config_path: Path | None,
     assignments: tuple[str, ...],
     action: str,
     reason: str | None,
     expires_in: float | None,
+    db_path: Path | None,
 ) -> None:
     """Trip, clear or show the latched kill switch (no new orders while it is on; cancels still go).
 
     It is kept in the ledger, so it holds across restarts until cleared here, and it can be
-    changed while the daemon runs: the next cycle obeys it.
+    changed while the daemon runs: the next cycle obeys it. With --db it needs no configuration,
+    so it works even when the configuration does not load.
     """
     if action in ("on", "off") and not (reason and reason.strip()):
         raise click.UsageError(f"`kill-switch {action}` needs --reason: it is recorded with the change")
     if expires_in is not None and action != "on":
         raise click.UsageError("--expires-in only goes with `on`")
     with exit_on_known_errors():
-        settings = commands.load(config_path, parse_assignments(assignments)).settings
+        if db_path is not None:
+            settings = commands.settings_for_ledger(db_path)
+        else:
+            settings = commands.load(config_path, parse_assignments(assignments)).settings
         click.echo(kill_switch_command(settings, action, reason, expires_in))

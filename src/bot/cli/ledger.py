@@ -6,15 +6,7 @@ import click
 
 from bot.app import commands
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import common, parse_assignments
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Ledger file (default: store.path).",
-)
+from bot.cli.options import common, db_option, parse_assignments
 
 
 def _resolve(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> Path:

@@ -38,3 +38,12 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, object]:
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
     return config_option(set_option(func))
+
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Ledger file (default: store.path). Given, the configuration is not read.",
+)

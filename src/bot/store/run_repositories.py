@@ -64,6 +64,17 @@ class EventRepository:
     def all(self) -> list[event_log.EventRecord]:
         return list(event_log.iterate(self._conn))
 
+    def traded_pair(self, symbol: str) -> tuple[str, str] | None:
+        """(base, quote) of `symbol` as its first recorded fill named them, if it has one."""
+        row = self._conn.execute(
+            "SELECT json_extract(payload, '$.base'), json_extract(payload, '$.quote') FROM events"
+            " WHERE type = 'OrderFilled' AND json_extract(payload, '$.symbol') = ? ORDER BY seq LIMIT 1",
+            (symbol,),
+        ).fetchone()
+        if row is None or not all(isinstance(v, str) for v in row):
+            return None
+        return str(row[0]), str(row[1])
+
     def first_of_type(self, event_type: str) -> event_log.EventRecord | None:
         """The earliest event of `event_type` (e.g. the opening `BalancesSeeded`), if any."""
         row = self._conn.execute(
