@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.accounting import EquityReading
+from bot.accounting.books import symbols_by_asset
 from bot.app.portfolio_books import LedgerAccounts
 from bot.app.portfolio_memory import PortfolioMemory
 from bot.app.portfolio_params import PortfolioParams
@@ -163,7 +164,7 @@ def exchange_equity(
 ) -> Decimal:
     """The exchange's balances valued at this cycle's mids. Assets without a mark are left out,
     as the ledger's valuation leaves them out (and reports them)."""
-    symbol_of = {r.base: symbol for symbol, r in rules.items() if r.quote == quote}
+    symbol_of = symbols_by_asset(rules, quote)
     total = ZERO
     for asset, balance in account.balances.items():
         if asset == quote:

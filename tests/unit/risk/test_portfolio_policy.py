@@ -10,35 +10,15 @@ from bot.domain.decisions import DecisionLayer, ReasonCode, Verdict
 from bot.domain.intents import CancelIntent, SubmitIntent
 from bot.domain.orders import Order, OrderStatus, Side
 from bot.domain.risk import RiskMode
-from bot.risk.portfolio_policy import PortfolioContext, PortfolioLimits, check_portfolio
-from bot.risk.safety_gate import SafetyState
-from bot.risk.stage3_policy import CheckContext, Stage3Limits
+from bot.risk.portfolio_policy import PortfolioContext, check_portfolio
+from bot.risk.stage3_policy import CheckContext
 from bot.testing.builders import account, btctry_rules, market
+from bot.testing.risk_builders import SAFE, portfolio_limits
 
 NOW = 1_700_000_000_000
-SAFE = SafetyState(live=False, live_armed=False, dry_run=False, kill_switch=False, max_data_age_ms=10_000)
 QUOTES = {"BTCTRY": ("1400000", "1400100"), "ETHTRY": ("100000", "100100")}
 RULES = {"BTCTRY": btctry_rules(), "ETHTRY": btctry_rules(symbol="ETHTRY", base="ETH")}
-LIMITS = PortfolioLimits(
-    stage3=Stage3Limits(
-        max_orders_per_cycle=10,
-        max_open_orders_per_symbol=5,
-        side_cooldown_ms=0,
-        max_notional_per_order_try=D("5000"),
-        max_notional_per_cycle_try=D("50000"),
-        cash_reserve_try=D("1000"),
-        quote_asset="TRY",
-        fee_allowance_ratio=D("0"),
-    ),
-    max_open_orders=6,
-    max_position_notional_try=D("10000"),
-    max_exposure_try=D("30000"),
-    min_profit_bps=D("50"),
-    sell_fee_ratio=D("0.002"),
-    slippage_bps=D("10"),
-    daily_loss_stop_ratio=D("0.03"),
-    drawdown_stop_ratio=D("0.10"),
-)
+LIMITS = portfolio_limits()
 
 
 def ctx(

@@ -19,12 +19,11 @@ from bot.domain.money import quantize_down
 from bot.domain.orders import Order, OrderStatus, Side
 from bot.domain.risk import RiskMode
 from bot.risk.portfolio_policy import PortfolioContext, PortfolioLimits, check_portfolio
-from bot.risk.safety_gate import SafetyState
 from bot.risk.stage3_policy import CheckContext, Stage3Limits
 from bot.testing.builders import account, btctry_rules, market
+from bot.testing.risk_builders import SAFE
 
 NOW = 1_700_000_000_000
-SAFE = SafetyState(live=False, live_armed=False, dry_run=False, kill_switch=False, max_data_age_ms=10_000)
 BASES = {"BTCTRY": "BTC", "ETHTRY": "ETH", "AVAXTRY": "AVAX", "XRPTRY": "XRP"}
 SYMBOLS = ["BTCTRY", "ETHTRY", "AVAXTRY"]
 ONE = D(1)

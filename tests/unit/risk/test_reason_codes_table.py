@@ -14,9 +14,9 @@ from bot.domain.intents import CancelIntent, OrderIntent, SubmitIntent
 from bot.domain.orders import Order, OrderStatus, Side
 from bot.domain.risk import RiskMode
 from bot.risk.portfolio_policy import PortfolioContext, PortfolioLimits, check_portfolio
-from bot.risk.safety_gate import SafetyState
-from bot.risk.stage3_policy import CheckContext, Stage3Limits, check_stage3
+from bot.risk.stage3_policy import CheckContext, check_stage3
 from bot.testing.builders import account, btctry_rules, market
+from bot.testing.risk_builders import SAFE, portfolio_limits
 
 # Codes no check of stage 3, 4 or 7 can emit. None today: the executor records no reason code
 # of its own (grep ReasonCode in src/bot/execution), and ORDER_NOT_WORKING, although of the
@@ -24,27 +24,7 @@ from bot.testing.builders import account, btctry_rules, market
 EXCLUDED: frozenset[ReasonCode] = frozenset()
 
 NOW = 1_700_000_000_000
-SAFE = SafetyState(live=False, live_armed=False, dry_run=False, kill_switch=False, max_data_age_ms=10_000)
-LIMITS = PortfolioLimits(
-    stage3=Stage3Limits(
-        max_orders_per_cycle=10,
-        max_open_orders_per_symbol=3,
-        side_cooldown_ms=0,
-        max_notional_per_order_try=D("5000"),
-        max_notional_per_cycle_try=D("50000"),
-        cash_reserve_try=D("1000"),
-        quote_asset="TRY",
-        fee_allowance_ratio=D("0"),
-    ),
-    max_open_orders=6,
-    max_position_notional_try=D("10000"),
-    max_exposure_try=D("30000"),
-    min_profit_bps=D("50"),
-    sell_fee_ratio=D("0.002"),
-    slippage_bps=D("10"),
-    daily_loss_stop_ratio=D("0.03"),
-    drawdown_stop_ratio=D("0.10"),
-)
+LIMITS = portfolio_limits(max_open_orders_per_symbol=3)
 Check = Callable[[Sequence[OrderIntent], PortfolioContext, PortfolioLimits], list[Decision]]
 
 

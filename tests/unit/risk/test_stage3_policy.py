@@ -8,9 +8,9 @@ import pytest
 from bot.domain.decisions import DecisionLayer, ReasonCode, Verdict
 from bot.domain.intents import CancelIntent, SubmitIntent
 from bot.domain.orders import Order, OrderStatus, Side
-from bot.risk.safety_gate import SafetyState
 from bot.risk.stage3_policy import CheckContext, Stage3Limits, check_stage3
 from bot.testing.builders import account, btctry_rules, market
+from bot.testing.risk_builders import SAFE
 
 NOW = 1_700_000_000_000
 
@@ -24,7 +24,6 @@ LIMITS = Stage3Limits(
     quote_asset="TRY",
     fee_allowance_ratio=D("0"),
 )
-SAFE = SafetyState(live=False, live_armed=False, dry_run=False, kill_switch=False, max_data_age_ms=10_000)
 
 
 def ctx(

@@ -10,12 +10,11 @@ from hypothesis import strategies as st
 from bot.domain.decisions import Verdict
 from bot.domain.intents import SubmitIntent
 from bot.domain.orders import Side
-from bot.risk.safety_gate import SafetyState
 from bot.risk.stage3_policy import CheckContext, Stage3Limits, check_stage3
 from bot.testing.builders import account, btctry_rules, market
+from bot.testing.risk_builders import SAFE
 
 NOW = 1_700_000_000_000
-SAFE = SafetyState(live=False, live_armed=False, dry_run=False, kill_switch=False, max_data_age_ms=10_000)
 
 money = st.decimals(min_value=D("0"), max_value=D("100000"), places=2)
 prices = st.decimals(min_value=D("1000000"), max_value=D("2000000"), places=0)
