@@ -13,6 +13,7 @@ from bot.domain.intents import CancelIntent, SubmitIntent
 from bot.domain.orders import OrderStatus, SubmitOrder
 from bot.exchange.errors import AuthError, ExchangeError, NotSent, RateLimited, Rejected
 from bot.exchange.gateway import ExchangeGateway
+from bot.execution import crash_points
 from bot.execution.lifecycle import transition_allowed
 from bot.execution.observer import ExecutionObserver
 from bot.execution.records import submit_requested
@@ -72,6 +73,7 @@ class Executor:
         with self._db.unit_of_work() as uow:
             payload = submit_requested(intent, client_order_id=client_order_id, cycle_id=cycle_id, ts_ms=now)
             is_new = uow.record(EventType.ORDER_SUBMIT_REQUESTED, payload)
+            crash_points.reach("before_write_ahead")
             uow.commit()
         if not is_new:
             log.warning(
@@ -79,6 +81,7 @@ class Executor:
                 extra={"fields": {"client_order_id": client_order_id}},
             )
             return
+        crash_points.reach("after_write_ahead")
         command = SubmitOrder(
             client_order_id=client_order_id,
             symbol=intent.symbol,
@@ -102,6 +105,7 @@ class Executor:
             self._observer.exchange_error(error.endpoint, type(error).__name__)
             self._resolver.probe(client_order_id)
             return
+        crash_points.reach("after_submit_response")
         self._record(EventType.ORDER_ACCEPTED, client_order_id, exchange_order_id=ack.exchange_order_id)
         report.submitted += 1
         self._observer.order_submitted(intent.symbol, intent.side.value)
@@ -116,6 +120,7 @@ class Executor:
                 return
             self._record(EventType.ORDER_CANCEL_REQUESTED, order.client_order_id, reason=intent.rationale)
         # else: an earlier cancel may not have arrived; cancelling again is harmless, so send it.
+        crash_points.reach("cancel_before_send")
         try:
             self._gateway.cancel_order(order.exchange_order_id)
         except ExchangeError as error:
@@ -127,6 +132,7 @@ class Executor:
                 extra={"fields": {"client_order_id": order.client_order_id, "error": str(error)}},
             )
             return
+        crash_points.reach("cancel_after_send")
         report.cancel_requested += 1
 
     def _record_rejected(self, client_order_id: str, error: ExchangeError) -> None:

@@ -18,6 +18,7 @@ from bot.domain.orders import ExchangeOrder, Fill, Order, OrderStatus
 from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway
+from bot.execution import crash_points
 from bot.execution.lookup import find_by_exchange_id
 from bot.execution.observer import ExecutionObserver
 from bot.execution.records import fill_payload
@@ -71,6 +72,7 @@ class Reconciler:
     ) -> ReconcileReport:
         report = ReconcileReport()
         self.ingest_fills(rules, report)
+        crash_points.reach("reconcile_after_fills")
         self.settle_closed(open_on_exchange, report)
         return report
 
@@ -110,6 +112,8 @@ class Reconciler:
                     EventType.STATE_CHANGED,
                     {"key": FILL_CURSOR_KEY, "value": str(newest), "ts_ms": self._clock.now_ms()},
                 )
+            if report.new_fills:
+                crash_points.reach("reconcile_before_commit")
             uow.commit()
 
     @staticmethod
