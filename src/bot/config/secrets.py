@@ -24,6 +24,8 @@ def _read_secret(path: Path, file_key: str) -> tuple[str | None, str | None]:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as e:
         return None, f"{file_key}: cannot read secret file {str(path)!r}: {e.strerror or e}"
+    except UnicodeDecodeError:  # its message quotes the bytes: never echo a secret, even in part
+        return None, f"{file_key}: secret file {str(path)!r} is not UTF-8 text; it must hold the key as text"
     if not text:
         return None, f"{file_key}: secret file {str(path)!r} is empty"
     return text, None
@@ -52,6 +54,12 @@ def secret_file_layer(merged: Layer) -> tuple[Layer, list[str]]:
         else:
             layer[secret_key] = (value, f"file:{raw_path}")
     return layer, problems
+
+
+def secret_values(settings: Settings) -> tuple[str, ...]:
+    """The configured API key and secret in clear, for scrubbing them out of logs (and nothing else)."""
+    found = (settings.exchange.api_key, settings.exchange.api_secret)
+    return tuple(value.get_secret_value() for value in found if value is not None)
 
 
 def display_secret(value: SecretStr | None) -> str:

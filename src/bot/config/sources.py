@@ -33,16 +33,34 @@ _SECRET_FIX = (
 )
 
 
+_PROFILE_FIX = "point --config (or BOT_CONFIG) at a readable TOML file"
+
+
 def _read_toml(path: Path) -> dict[str, object]:
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError([f"config file not found: {path}"]) from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError([f"{path}: TOML syntax error: {e}"]) from e
+        raise ConfigError([f"config file not found: {path}; {_PROFILE_FIX}"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"config file {path} is a directory; {_PROFILE_FIX}"]) from None
+    except PermissionError:
+        raise ConfigError(
+            [f"cannot read config file {path}: permission denied; make it readable by this user"]
+        ) from None
     except OSError as e:
-        raise ConfigError([f"cannot read config file {path}: {e.strerror or e}"]) from e
+        raise ConfigError([f"cannot read config file {path}: {e.strerror or e}; {_PROFILE_FIX}"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            [f"{path}: line {line} is not UTF-8 (byte 0x{data[e.start]:02x}); TOML must be UTF-8: "
+             "re-save the file as UTF-8"]
+        ) from None  # fmt: skip
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError([f"{path}: TOML syntax error: {e}"]) from None
 
 
 def file_layer(path: Path) -> tuple[Layer, list[str]]:

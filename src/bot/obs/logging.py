@@ -4,7 +4,9 @@
     with log_context(run_id=run_id, cycle_id=cycle_id):
         log_event(logger, "decision", symbol="BTCTRY", verdict="rejected", price=Decimal("1.5"))
 
-Decimals are written as strings; fields named like secrets are replaced by "***".
+Decimals are written as strings; fields named like secrets are replaced by "***", and the
+secret values given to `configure_logging` (any 6+ character part of them) are scrubbed from every
+record, ours or a library's (`bot.obs.redaction`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, is_dataclass
@@ -22,6 +24,8 @@ from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, TextIO
+
+from bot.obs.redaction import SecretScrubber, install_record_scrubbing
 
 CONTEXT_FIELDS = ("run_id", "cycle_id", "symbol", "client_order_id")
 REDACTED = "***"
@@ -105,7 +109,34 @@ def _timestamp(record: logging.LogRecord) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class JsonFormatter(logging.Formatter):
+class _ScrubbingFormatter(logging.Formatter):
+    """Scrubs every piece of text it writes: context and structured fields are set on a record
+    after the record factory has scrubbed its message. Numbers are left alone: a run of digits
+    that happens to match is no leak, and a JSON number must stay a number."""
+
+    def __init__(self, scrubber: SecretScrubber | None = None) -> None:
+        super().__init__()
+        self._scrubber = scrubber
+
+    def _text(self, value: object) -> Any:
+        if isinstance(value, Decimal | int | float) or value is None:
+            return value
+        if isinstance(value, str):
+            return self._scrubber.scrub(value) if self._scrubber else value
+        if isinstance(value, Mapping):
+            return {str(k): self._text(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._text(v) for v in value]
+        return self._text(_jsonable(value))
+
+    def _exc(self, record: logging.LogRecord) -> str:
+        return str(self._text(record.exc_text or self.formatException(record.exc_info)))  # type: ignore[arg-type]
+
+    def _json(self, value: object) -> str:
+        return json.dumps(self._text(value), default=_jsonable, ensure_ascii=False)
+
+
+class JsonFormatter(_ScrubbingFormatter):
     """{"ts": ISO-8601 UTC, "level", "logger", "event", <context>, <fields>, "exc"?} on one line."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -117,21 +148,19 @@ class JsonFormatter(logging.Formatter):
             **record_fields(record),
         }
         if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=_jsonable, ensure_ascii=False)
+            payload["exc"] = self._exc(record)
+        return self._json(payload)
 
 
-class TextFormatter(logging.Formatter):
+class TextFormatter(_ScrubbingFormatter):
     """`ts LEVEL logger event key=value ...` for humans at a terminal."""
 
     def format(self, record: logging.LogRecord) -> str:
-        pairs = " ".join(
-            f"{k}={json.dumps(v, default=_jsonable, ensure_ascii=False)}"
-            for k, v in record_fields(record).items()
-        )
-        line = f"{_timestamp(record)} {record.levelname:<7} {record.name} {record.getMessage()} {pairs}"
+        pairs = " ".join(f"{k}={self._json(v)}" for k, v in record_fields(record).items())
+        event = self._text(record.getMessage())
+        line = f"{_timestamp(record)} {record.levelname:<7} {record.name} {event} {pairs}"
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + self._exc(record)
         return line.rstrip()
 
 
@@ -140,15 +169,23 @@ class _BotHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(
-    level: str | int = "INFO", fmt: Literal["json", "text"] = "json", stream: TextIO | None = None
+    level: str | int = "INFO",
+    fmt: Literal["json", "text"] = "json",
+    stream: TextIO | None = None,
+    secrets: Iterable[str] = (),
 ) -> logging.Handler:
     """Route the root logger to `stream` (default stderr) in the given format. Idempotent: a second
-    call replaces the handler installed by the first. Returns the handler."""
+    call replaces the handler installed by the first. Returns the handler.
+
+    `secrets` (the API key and secret): no 6+ character part of them reaches any record made from
+    now on, whichever logger or handler, nor a line this handler writes.
+    """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _BotHandler)]:
         root.removeHandler(handler)
+    scrubber = install_record_scrubbing(secrets)
     handler = _BotHandler(stream if stream is not None else sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter(scrubber) if fmt == "json" else TextFormatter(scrubber))
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
     return handler

@@ -6,6 +6,7 @@ never an order id or a secret.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from threading import Thread
 from wsgiref.simple_server import WSGIServer
@@ -237,14 +238,52 @@ class MetricsServer:
         self.close()
 
 
+class MetricsAddressUnusable(Exception):
+    """The /metrics endpoint cannot listen where the settings say: a configuration problem, named
+    with the setting that changes it (the app maps it to exit 2)."""
+
+    def __init__(self, host: str, port: int, problem: str, fix: str) -> None:
+        self.host, self.port = host, port
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        super().__init__(f"cannot serve metrics on {address}: {problem}; {fix}")
+
+
+class MetricsPortInUse(MetricsAddressUnusable):
+    """Another process (often a second bot, or a Prometheus exporter) listens on the port."""
+
+
+_PORT_FIX = (
+    "set observability.metrics_port to a free port (--set observability.metrics_port=0 picks any "
+    "free port) or observability.metrics_enabled = false"
+)
+
+
+def _unusable(host: str, port: int, error: OSError) -> MetricsAddressUnusable:
+    if error.errno == errno.EADDRINUSE:
+        return MetricsPortInUse(host, port, "the port is already in use by another process", _PORT_FIX)
+    if error.errno == errno.EACCES:
+        return MetricsAddressUnusable(
+            host, port, "permission denied (ports below 1024 are privileged)", _PORT_FIX
+        )
+    return MetricsAddressUnusable(
+        host,
+        port,
+        error.strerror or str(error),
+        "set observability.metrics_host to an address of this machine (default 127.0.0.1)",
+    )
+
+
 def start_metrics_server(
     metrics: Metrics, host: str = "127.0.0.1", port: int = 9464
 ) -> tuple[MetricsServer, int]:
     """Serve `metrics.registry` on http://host:port/metrics in a daemon thread.
 
-    `port=0` lets the OS pick a free port; the bound port is returned. Raises OSError if the
-    address is in use.
+    `port=0` lets the OS pick a free port; the bound port is returned. Raises MetricsPortInUse if
+    the port is taken, MetricsAddressUnusable for any other address that cannot be listened on.
     """
-    server, thread = start_http_server(port, addr=host, registry=metrics.registry)
+    try:
+        server, thread = start_http_server(port, addr=host, registry=metrics.registry)
+    except OSError as e:
+        raise _unusable(host, port, e) from e
     bound_port = int(server.server_address[1])
     return MetricsServer(server=server, thread=thread, host=host, port=bound_port), bound_port

@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings, redacted, render_settings
 
-KEY, SECRET = "pub-key-7f3a", "very-secret-9c1e"
+KEY, SECRET = "pub-key-7f3a", "dmVyeS1zZWNyZXQtOWMxZQ=="  # BTCTurk secrets are base64
 
 
 def test_secrets_from_env_are_redacted_everywhere() -> None:
@@ -74,3 +74,51 @@ def test_secret_and_its_file_both_set_is_ambiguous(tmp_path: Path) -> None:
     env = {"BOT_EXCHANGE__API_KEY": KEY, "BOT_EXCHANGE__API_KEY_FILE": str(tmp_path / "key")}
     with pytest.raises(ConfigError, match="keep only one"):
         load_settings(None, env)
+
+
+def fragments(value: str, length: int = 6) -> list[str]:
+    return [value[i : i + length] for i in range(len(value) - length + 1)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["Zm9vYmFy!Zm9vYmFy", "dmVyeS1zZWNyZXQtOWMxZQ", "dmVye S1zZWNyZXQtOWMxZQ==", "dmVy_eS1zZWNyZXQtOWMxZQ=="],
+)
+def test_a_secret_that_is_not_base64_is_refused_from_env_and_file_without_echoing_it(
+    tmp_path: Path, bad: str
+) -> None:
+    with pytest.raises(ConfigError) as from_env:
+        load_settings(None, {"BOT_EXCHANGE__API_SECRET": bad})
+    (tmp_path / "secret").write_text(bad + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as from_file:
+        load_settings(None, {"BOT_EXCHANGE__API_SECRET_FILE": str(tmp_path / "secret")})
+    for error, origin in ((from_env, "env:BOT_EXCHANGE__API_SECRET"), (from_file, "file:")):
+        message = str(error.value)
+        assert f"exchange.api_secret (from {origin}" in message
+        assert "not valid base64" in message and "copy it again" in message
+        assert [f for f in fragments(bad) if f in message] == []
+
+
+def test_a_secret_with_bytes_that_are_not_text_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"exchange\.api_secret \(from env:.*not valid base64"):
+        load_settings(None, {"BOT_EXCHANGE__API_SECRET": "\udcff" + SECRET})  # how os.environ shows 0xff
+
+
+def test_an_empty_secret_or_a_key_that_cannot_be_a_header_is_refused() -> None:
+    with pytest.raises(
+        ConfigError, match=r"exchange\.api_secret \(from env:BOT_EXCHANGE__API_SECRET\) is empty"
+    ):
+        load_settings(None, {"BOT_EXCHANGE__API_SECRET": ""})
+    for bad_key in ("pub key 7f3a", "pub-kéy-7f3a", "pub-key-7f3a\n", "\udcff"):
+        with pytest.raises(ConfigError) as e:
+            load_settings(None, {"BOT_EXCHANGE__API_KEY": bad_key})
+        assert "exchange.api_key (from env:BOT_EXCHANGE__API_KEY) must be printable ASCII" in str(e.value)
+        assert "pub-k" not in str(e.value)
+
+
+def test_a_secret_file_that_is_not_utf8_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_bytes(b"\xff\xfe" + SECRET.encode())
+    with pytest.raises(ConfigError) as e:
+        load_settings(None, {"BOT_EXCHANGE__API_SECRET_FILE": str(tmp_path / "secret")})
+    assert "exchange.api_secret_file" in str(e.value) and "not UTF-8" in str(e.value)
+    assert "xff" not in str(e.value) and [f for f in fragments(SECRET) if f in str(e.value)] == []

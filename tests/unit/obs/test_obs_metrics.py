@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.request
 
+import pytest
+
 from bot.obs import METRIC_NAMES, Metrics, start_metrics_server
+from bot.obs.metrics import MetricsAddressUnusable, MetricsPortInUse
 
 
 def test_fresh_registries_do_not_share_state() -> None:
@@ -39,3 +43,26 @@ def test_metric_names_lists_every_metric_the_registry_exposes() -> None:
         for family in Metrics().registry.collect()
     }
     assert exposed == set(METRIC_NAMES)
+
+
+def test_a_port_in_use_names_the_address_and_the_setting_and_exits_as_a_config_problem() -> None:
+    from bot.app.errors import EXIT_CODES, classify
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(MetricsPortInUse) as e:
+            start_metrics_server(Metrics(), "127.0.0.1", port)
+    assert str(e.value) == (
+        f"cannot serve metrics on 127.0.0.1:{port}: the port is already in use by another process; "
+        "set observability.metrics_port to a free port (--set observability.metrics_port=0 picks any "
+        "free port) or observability.metrics_enabled = false"
+    )
+    kind = classify(e.value)
+    assert kind == "config" and EXIT_CODES[kind] == 2
+
+
+def test_an_address_not_on_this_machine_names_metrics_host() -> None:
+    with pytest.raises(MetricsAddressUnusable, match=r"on 192\.0\.2\.1:0: .*set observability\.metrics_host"):
+        start_metrics_server(Metrics(), "192.0.2.1", 0)  # TEST-NET-1: never a local address

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """An API key pair. `api_secret` is base64, as BTCTurk issues it; it never appears in a repr."""
+    """An API key pair. `api_secret` is base64, as BTCTurk issues it; neither appears in a repr
+    (an object logged as a field or in an exception message must not carry the key either)."""
 
     api_key: str
     api_secret: str
@@ -27,7 +28,7 @@ class Credentials:
             raise ValueError("api_secret is not valid base64") from e
 
     def __repr__(self) -> str:
-        return f"Credentials(api_key={self.api_key!r}, api_secret='***')"
+        return "Credentials(api_key='***', api_secret='***')"
 
     __str__ = __repr__
 

@@ -39,6 +39,7 @@ from bot.exchange.btcturk.ws.events import (
     Welcome,
     WsEvent,
 )
+from bot.exchange.btcturk.ws.frame_log import client_logger
 from bot.exchange.btcturk.ws.frames import FrameDecoder, encode_login, encode_subscribe
 from bot.exchange.btcturk.ws.quotes import Counters, FeedStats, MarketState, SymbolQuote
 from bot.exchange.btcturk.ws.updates import MarketUpdates
@@ -161,7 +162,9 @@ class MarketFeed:
     async def _connect_once(self) -> None:
         opened = False
         try:
-            async with connect(self._url, open_timeout=10, ping_interval=20, ping_timeout=20) as ws:
+            async with connect(
+                self._url, open_timeout=10, ping_interval=20, ping_timeout=20, logger=client_logger()
+            ) as ws:
                 opened = True
                 self._ws = ws
                 if self._stopping is not None and self._stopping.is_set():
