@@ -4,16 +4,20 @@ Pure: no IO, no clock reads, no logging. Money is Decimal and sums are exact to 
 """
 
 from bot.accounting.books import Books, build_books
-from bot.accounting.equity import EquityReading, EquityState, day_start, track_equity
+from bot.accounting.equity import EquityReading, EquityState, day_start, hold_equity, track_equity
+from bot.accounting.marks import Carry, Mark
 from bot.accounting.valuation import Valuation, value
 
 __all__ = [
     "Books",
+    "Carry",
     "EquityReading",
     "EquityState",
+    "Mark",
     "Valuation",
     "build_books",
     "day_start",
+    "hold_equity",
     "track_equity",
     "value",
 ]

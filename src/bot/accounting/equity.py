@@ -50,6 +50,7 @@ class EquityReading:
     daily_pnl: Decimal  # equity - day_start_equity; negative is a loss
     daily_loss_ratio: Decimal  # max(0, -daily_pnl) / day_start_equity; 0 if day_start_equity <= 0
     day_rolled: bool  # this reading started a new accounting day
+    complete: bool = True  # False: an incomplete valuation; see `hold_equity`
 
 
 def day_start(now_ms: int, day_boundary_offset_ms: int = 0) -> int:
@@ -87,6 +88,25 @@ def track_equity(
         daily_pnl=daily_pnl,
         daily_loss_ratio=_loss_ratio(daily_pnl, state.day_start_equity),
         day_rolled=rolled,
+    )
+
+
+def hold_equity(state: EquityState | None, equity: Decimal) -> EquityReading:
+    """The reading of a cycle whose valuation is incomplete (`Valuation.complete` is False).
+
+    `equity` left out holdings that were valued before, so it is less than the holdings are
+    worth: it does not move the peak or the accounting day (the caller keeps `state` as it is)
+    and no loss is read from it. Drawdown, daily PnL and daily loss are 0 here, not measured:
+    the caller must not trade or trip anything on them (`complete` is False).
+    """
+    return EquityReading(
+        equity=equity,
+        peak_equity=state.peak_equity if state is not None else equity,
+        drawdown_ratio=ZERO,
+        daily_pnl=ZERO,
+        daily_loss_ratio=ZERO,
+        day_rolled=False,
+        complete=False,
     )
 
 

@@ -8,18 +8,26 @@ PnL must match what it recorded to the last digit. Stepping the equity state it 
 start and start-of-day equity: drawdown and daily PnL follow from them). Finally the balances
 the books give must equal the ledger's balance projection, which is computed by separate code.
 
+A cycle without a mark for a symbol values it at the last known one (`carried_marks`): each
+must be exactly the mark the previous record knew for it, with that mark's time, so a carried
+mark cannot be made up. The holdings valued at one and those whose last mark was too old
+(`incomplete`) must be what the fills and marks give. An incomplete valuation must leave
+`portfolio.equity` as it was: a valuation that left out a holding and still moved the peak, the
+day or its start is reported (that is how a phantom loss would reach the drawdown).
+
 Cycles are checked one by one against the state each started from, so a ledger whose first
 portfolio cycles predate valuation records is still checked from the first record on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.accounting import Books, EquityState, track_equity, value
+from bot.accounting import Books, EquityState, Mark, Valuation, track_equity, value
 from bot.accounting.exact import exact_text
+from bot.accounting.marks import carried_marks
 from bot.accounting.running import RunningBooks
 from bot.app.portfolio_books import TradedPair
 from bot.app.portfolio_memory import KEYS, OpeningPrices
@@ -28,12 +36,15 @@ from bot.app.portfolio_valuation import ValuationRecord
 from bot.domain.events import EventType
 from bot.domain.money import ZERO
 from bot.domain.orders import Fill
+from bot.risk.kill_switch import AUTO_PREFIX, RULE_HARD_DRAWDOWN
 from bot.store import Database, StoreError
 from bot.store.event_log import EventRecord, iterate
 from bot.store.fill_projection import fill_from
 from bot.store.payloads import Fields, loads
 
 MAX_PROBLEMS = 20
+# Events a cycle records from what its equity says: none may follow an incomplete valuation.
+_READ_FROM_EQUITY = frozenset({EventType.RISK_MODE_CHANGED.value, EventType.KILL_SWITCH_CHANGED.value})
 EQUITY_KEY = KEYS["equity"]
 
 
@@ -63,11 +74,18 @@ class _Walk:
     pairs: dict[str, TradedPair] = field(default_factory=dict)
     running: RunningBooks | None = None
     state: EquityState | None = None  # portfolio.equity as recorded so far
-    pending: tuple[ValuationRecord, EquityState] | None = None  # the state the last cycle must leave
+    # The state the last revalued cycle must leave, and its valuation.
+    pending: tuple[ValuationRecord, EquityState | None, Valuation] | None = None
     valued: bool = False  # a valuation was recorded since the last equity state
+    known: dict[str, Mark] = field(default_factory=dict)  # the marks the last record knew
+    incomplete: ValuationRecord | None = None  # this cycle's valuation, if it was incomplete
 
     def event(self, record: EventRecord) -> None:
         payload = loads(record.payload)
+        if record.type == EventType.CYCLE_STARTED.value:
+            self.incomplete = None
+        elif record.type in _READ_FROM_EQUITY and self.incomplete is not None:
+            self.no_loss_read(record, payload, self.incomplete.cycle_id)
         if record.type == EventType.BALANCES_SEEDED.value and not self.seeded:  # the first seed holds
             self.opening = dict(Fields(record.type, payload).decimal_mapping("balances"))
             self.seeded = True
@@ -102,35 +120,84 @@ class _Walk:
         except ValueError as error:
             self.check.problem(f"{where}: the fills cannot be accounted: {error}")
             return
-        valuation = value(books, recorded.marks)
+        self.check_carried(recorded, where)
+        self.known = recorded.known_marks()
+        valuation = value(books, recorded.marks, recorded.carry())
         for name, got, expected in (
-            ("equity", recorded.equity, valuation.equity),
-            ("realised PnL", recorded.realized_pnl, valuation.realized_pnl),
+            ("equity", exact_text(recorded.equity), exact_text(valuation.equity)),
+            ("realised PnL", exact_text(recorded.realized_pnl), exact_text(valuation.realized_pnl)),
+            (
+                "holdings valued at carried marks",
+                _names(recorded.valued_at_carried),
+                _names(valuation.carried_marks),
+            ),
+            (
+                "holdings left out for too old a mark",
+                _names(recorded.incomplete),
+                _names(valuation.stale_marks),
+            ),
         ):
             if got != expected:
+                self.check.problem(f"{where}: recorded {name} {got}, the fills and its marks give {expected}")
+        self.incomplete = None if valuation.complete else recorded
+        after = self.state  # an incomplete valuation moves nothing
+        if valuation.complete:
+            after, _ = track_equity(
+                self.state,
+                valuation.equity,
+                recorded.now_ms,
+                day_boundary_offset_ms=recorded.day_boundary_offset_ms,
+            )
+        self.pending = (recorded, after, valuation)
+
+    def no_loss_read(self, record: EventRecord, payload: Mapping[str, object], cycle: int) -> None:
+        """In `cycle`, whose valuation was incomplete, the risk budget must not move and the kill
+        switch must not trip on the drawdown: both would be reading a loss from missing marks."""
+        where = f"events[seq={record.seq}]"
+        if record.type == EventType.RISK_MODE_CHANGED.value and payload.get("source") == "budget":
+            moved = f"{payload.get('from_mode')} -> {payload.get('to_mode')} ({payload.get('causes')})"
+            self.check.problem(
+                f"{where}: cycle {cycle} moved the risk budget {moved} on an incomplete valuation"
+            )
+        switch = payload.get("switch")
+        if record.type == EventType.KILL_SWITCH_CHANGED.value and isinstance(switch, Mapping):
+            reason = switch.get("reason")
+            if switch.get("source") == AUTO_PREFIX + RULE_HARD_DRAWDOWN:
                 self.check.problem(
-                    f"{where}: recorded {name} {exact_text(got)}, the fills and its marks give"
-                    f" {exact_text(expected)}"
+                    f"{where}: cycle {cycle} tripped the kill switch on its drawdown ({reason}) although"
+                    " its valuation was incomplete"
                 )
-        after, _ = track_equity(
-            self.state,
-            valuation.equity,
-            recorded.now_ms,
-            day_boundary_offset_ms=recorded.day_boundary_offset_ms,
-        )
-        self.pending = (recorded, after)
+
+    def check_carried(self, recorded: ValuationRecord, where: str) -> None:
+        """A carried mark must be the last one the previous record knew, price and time."""
+        if recorded.carried_marks is None:  # recorded before marks were carried
+            return
+        expected = carried_marks(self.known, recorded.marks)
+        if dict(recorded.carried_marks) != expected:
+            self.check.problem(
+                f"{where}: recorded carried marks {_marks_text(recorded.carried_marks)}, the last"
+                f" known marks are {_marks_text(expected)}"
+            )
 
     def settle(self) -> None:
         """Compare the state the last revalued cycle should have left with the one recorded."""
         if self.pending is None:
             return
-        recorded, expected = self.pending
+        recorded, expected, valuation = self.pending
         self.pending = None
-        if self.state != expected:
+        if self.state == expected:
+            return
+        if not valuation.complete:
+            ages = ", ".join(f"{s} mark {age}ms old" for s, age in valuation.stale_marks.items())
             self.check.problem(
-                f"cycle {recorded.cycle_id}: portfolio.equity recorded {_state_text(self.state)},"
-                f" its equity gives {_state_text(expected)}"
+                f"cycle {recorded.cycle_id}: its valuation was incomplete ({ages}) but moved"
+                f" portfolio.equity to {_state_text(self.state)}; it must stay {_state_text(expected)}"
             )
+            return
+        self.check.problem(
+            f"cycle {recorded.cycle_id}: portfolio.equity recorded {_state_text(self.state)},"
+            f" its equity gives {_state_text(expected)}"
+        )
 
     def books(self, recorded: ValuationRecord) -> Books:
         """The books as the cycle that recorded `recorded` built them: every fill so far, in
@@ -197,6 +264,16 @@ def _opening_prices(database: Database) -> Mapping[str, Decimal]:
     """Set once by the first portfolio cycle and never changed, so the final value is the one used."""
     text = database.state.get(KEYS["opening_prices"])
     return OpeningPrices.from_json(loads(text)).prices if text is not None else {}
+
+
+def _names(symbols: Iterable[str]) -> str:
+    return "[" + ", ".join(sorted(symbols)) + "]"
+
+
+def _marks_text(marks: Mapping[str, Mark]) -> str:
+    return (
+        "{" + ", ".join(f"{s}: {exact_text(m.price)} at {m.as_of_ms}" for s, m in sorted(marks.items())) + "}"
+    )
 
 
 def _state_text(state: EquityState | None) -> str:

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.accounting import Books, Valuation, value
+from bot.accounting import Books, Carry, Valuation, value
 from bot.accounting.books import PairAssets
+from bot.accounting.marks import NO_CARRY, effective_marks
 from bot.accounting.running import RunningBooks
 from bot.accounting.trade_outcomes import TradeOutcomes
 from bot.domain.events import EventType
@@ -29,6 +30,7 @@ class LedgerAccounts:
     valuation: Valuation
     outcomes: TradeOutcomes
     opening_balances: Mapping[str, Decimal]
+    prices: Mapping[str, Decimal]  # every mark the valuation could use: this cycle's and carried ones
 
 
 def marks_of(market: MarketSnapshot) -> dict[str, Decimal]:
@@ -66,8 +68,10 @@ class LedgerBooks:
         marks: Mapping[str, Decimal],
         opening_prices: Mapping[str, Decimal],
         day_start_ms: int,
+        carry: Carry = NO_CARRY,
     ) -> LedgerAccounts:
-        """Books and valuation from the ledger's opening balances and fills.
+        """Books and valuation from the ledger's opening balances and fills, at `marks` or else
+        the last known marks in `carry` (`bot.accounting.marks`).
 
         Raises ValueError for a fill the books cannot place (it is retried every cycle).
         """
@@ -78,9 +82,10 @@ class LedgerBooks:
         books = running.books()
         return LedgerAccounts(
             books=books,
-            valuation=value(books, marks),
+            valuation=value(books, marks, carry),
             outcomes=running.outcomes(day_start_ms),
             opening_balances=opening,
+            prices=effective_marks(marks, carry),
         )
 
     def _traded_pairs(self, fills: list[Fill], rules: Mapping[str, PairRules]) -> dict[str, PairAssets]:

@@ -7,6 +7,11 @@ risk budget's mode. Everything read is computed from the ledger, the account and
 this cycle; nothing is hard-coded. Stage 4 does not move the budget's stored state (a mode that
 is neither obeyed nor recorded must not appear later unexplained): a ledger moved to stage 7
 resumes the budget from where stage 7 last left it, and its first transition is recorded.
+
+A cycle whose valuation is incomplete (a holding's last mark is too old) is OBSERVE for that
+cycle alone, in both stages, because every order size and loss limit derives from an equity it
+does not know. It does not step the risk budget either (its drawdown, daily loss and fee burn
+were not measured): the budget stays as the last complete cycle left it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from bot.domain.money import ZERO
 from bot.domain.risk import RiskMode
 from bot.domain.symbols import PairRules
 from bot.risk.anomaly import AnomalyState, Observation, step_anomaly
-from bot.risk.risk_budget import BudgetInputs, BudgetState, ModeTransition, step_budget
+from bot.risk.reject_rate import SubmitOutcomes
+from bot.risk.risk_budget import BudgetInputs, BudgetOutcome, BudgetState, ModeTransition, step_budget
 from bot.risk.volatility import VolatilityState, observe_volatility
 from bot.store.records import CycleRecord
 
@@ -67,24 +73,21 @@ def govern(
 ) -> Governance:
     vol = observe_volatility(memory.volatility, market, universe, params.volatility_window)
     age = data_age_ms(market, universe, now_ms)
-    budget = step_budget(
-        memory.budget or BudgetState.initial(now_ms),
-        BudgetInputs(
-            drawdown_ratio=reading.drawdown_ratio,
-            daily_loss_ratio=reading.daily_loss_ratio,
-            fee_burn_ratio=_ratio(accounts.outcomes.fees_quote_since, reading.equity - reading.daily_pnl),
-            market_data_age_ms=age,
-            exchange_degraded=exchange_degraded,
-            volatility_bps=vol.volatility_bps,
-            reject_rate=reject_rate(recent_cycles[: params.reject_window_cycles]),
-            loss_streak=accounts.outcomes.loss_streak,
-        ),
-        params.budget,
-        now_ms,
+    before = memory.budget or BudgetState.initial(now_ms)
+    inputs = BudgetInputs(
+        drawdown_ratio=reading.drawdown_ratio,
+        daily_loss_ratio=reading.daily_loss_ratio,
+        fee_burn_ratio=_ratio(accounts.outcomes.fees_quote_since, reading.equity - reading.daily_pnl),
+        market_data_age_ms=age,
+        exchange_degraded=exchange_degraded,
+        volatility_bps=vol.volatility_bps,
+        submits=submit_outcomes(recent_cycles[: params.reject_window_cycles]),
+        loss_streak=accounts.outcomes.loss_streak,
     )
-    divergence = _ratio(
-        abs(reading.equity - exchange_equity(account, market, rules, params.quote_asset)), reading.equity
-    )
+    budget = step_budget(before, inputs, params.budget, now_ms) if reading.complete else held(before)
+    # Both sides valued at the same marks: an asset the ledger could not value is left out of both.
+    exchange = exchange_equity(account, accounts.prices, rules, params.quote_asset)
+    divergence = _ratio(abs(reading.equity - exchange), reading.equity)
     anomaly = step_anomaly(
         memory.anomaly,
         observation(recent_cycles, data_age_ms=age, divergence=divergence, clock_skew_ms=clock_skew_ms),
@@ -92,6 +95,7 @@ def govern(
         now_ms,
     )
     anomaly_causes = tuple(f"anomaly:{c}" for c in anomaly.causes)
+    incomplete = incomplete_cause(accounts, params.max_mark_age_ms)
     changes: tuple[tuple[str, ModeTransition | None], ...]
     if budget_governs:
         mode = budget.state.mode.stricter(anomaly.level)
@@ -103,6 +107,8 @@ def govern(
         mode, halved, causes = anomaly.level, False, anomaly_causes
         multiplier = _multiplier(mode, RiskMode.NORMAL, ONE, halved, params)
         changes = (("anomaly", anomaly.changed),)
+    if incomplete is not None:  # this cycle only: not a recorded mode, nothing to recover from
+        mode, causes, multiplier = RiskMode.OBSERVE, (*causes, incomplete), ZERO
     return Governance(
         mode=mode,
         causes=causes,
@@ -119,6 +125,24 @@ def govern(
     )
 
 
+def held(state: BudgetState) -> BudgetOutcome:
+    """The budget left as it was: a cycle that measured no drawdown, loss or fee burn neither
+    tightens nor loosens it (nor counts as a healthy cycle towards recovery). Such a cycle is
+    OBSERVE (`incomplete_cause`), so its size multiplier is 0."""
+    return BudgetOutcome(
+        state=state, transition=None, target_mode=state.mode, causes=(), size_multiplier=ZERO
+    )
+
+
+def incomplete_cause(accounts: LedgerAccounts, max_mark_age_ms: int) -> str | None:
+    """Why the valuation is incomplete (`valuation_incomplete: BTCTRY mark 960000ms old > ...`)."""
+    stale = accounts.valuation.stale_marks
+    if not stale:
+        return None
+    ages = ", ".join(f"{symbol} mark {age}ms old" for symbol, age in stale.items())
+    return f"valuation_incomplete: {ages} > max_mark_age_ms={max_mark_age_ms}"
+
+
 def observation(
     recent_cycles: Sequence[CycleRecord], *, data_age_ms: int, divergence: Decimal, clock_skew_ms: int
 ) -> Observation:
@@ -127,7 +151,7 @@ def observation(
     return Observation(
         data_age_ms=data_age_ms,
         cycle_latency_ms=(last.duration_ms or 0) if last else 0,
-        submits=int(last.counters.get("submitted", 0)) if last else 0,
+        accepted=int(last.counters.get("submitted", 0)) if last else 0,
         rejects=int(last.counters.get("exchange_rejected", 0)) if last else 0,
         equity_divergence_ratio=divergence,
         clock_skew_ms=abs(clock_skew_ms),
@@ -153,24 +177,28 @@ def data_age_ms(market: MarketSnapshot, universe: Sequence[str], now_ms: int) ->
     return max(ages, default=0)
 
 
-def reject_rate(cycles: Sequence[CycleRecord]) -> Decimal:
-    submitted = sum(int(c.counters.get("submitted", 0)) for c in cycles)
-    rejected = sum(int(c.counters.get("exchange_rejected", 0)) for c in cycles)
-    return Decimal(rejected) / Decimal(submitted) if submitted else ZERO
+def submit_outcomes(cycles: Sequence[CycleRecord]) -> SubmitOutcomes:
+    """The cycles' submits as the exchange answered them. A cycle's `submitted` counter counts
+    the accepted submits only (the executor's report); `exchange_rejected` the rejected ones."""
+    return SubmitOutcomes(
+        accepted=sum(int(c.counters.get("submitted", 0)) for c in cycles),
+        rejected=sum(int(c.counters.get("exchange_rejected", 0)) for c in cycles),
+    )
 
 
 def exchange_equity(
-    account: AccountSnapshot, market: MarketSnapshot, rules: Mapping[str, PairRules], quote: str
+    account: AccountSnapshot, prices: Mapping[str, Decimal], rules: Mapping[str, PairRules], quote: str
 ) -> Decimal:
-    """The exchange's balances valued at this cycle's mids. Assets without a mark are left out,
-    as the ledger's valuation leaves them out (and reports them)."""
+    """The exchange's balances valued at `prices` (the marks the ledger's valuation could use,
+    carried ones included). Assets without one are left out, as the ledger's valuation leaves
+    them out (and reports them)."""
     symbol_of = symbols_by_asset(rules, quote)
     total = ZERO
     for asset, balance in account.balances.items():
         if asset == quote:
             total += balance.total
-        elif (data := market.symbols.get(symbol_of.get(asset, ""))) is not None:
-            total += balance.total * data.mid
+        elif (price := prices.get(symbol_of.get(asset, ""))) is not None:
+            total += balance.total * price
     return total
 
 

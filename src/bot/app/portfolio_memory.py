@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.accounting.equity import EquityState
+from bot.accounting.marks import Mark
 from bot.app.persisted_state import load_state, save_state
+from bot.app.portfolio_valuation import KEY as VALUATION_KEY
+from bot.app.portfolio_valuation import ValuationRecord
 from bot.domain.json_fields import decimal_field, map_field
 from bot.domain.money import canonical
 from bot.risk.anomaly import AnomalyState
@@ -60,6 +63,12 @@ class PortfolioMemory:
     capital: CapitalState | None = None
     volatility: VolatilityState = field(default_factory=VolatilityState)
     opening_prices: OpeningPrices | None = None
+    # The last cycle's valuation, recorded by `record_portfolio` under its own key (not KEYS).
+    valuation: ValuationRecord | None = None
+
+    def known_marks(self) -> dict[str, Mark]:
+        """The marks the last cycle knew, which this one may carry for symbols it has none for."""
+        return self.valuation.known_marks() if self.valuation is not None else {}
 
 
 def load_memory(database: Database) -> PortfolioMemory:
@@ -73,6 +82,7 @@ def load_memory(database: Database) -> PortfolioMemory:
         capital=load_state(database, KEYS["capital"], CapitalState.from_json),
         volatility=load_state(database, KEYS["volatility"], VolatilityState.from_json) or VolatilityState(),
         opening_prices=load_state(database, KEYS["opening_prices"], OpeningPrices.from_json),
+        valuation=load_state(database, VALUATION_KEY, ValuationRecord.from_json),
     )
 
 

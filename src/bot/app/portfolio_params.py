@@ -39,6 +39,7 @@ class PortfolioParams:
     seed_capital_try: Decimal
     auto_trip: AutoTripPolicy
     day_boundary_offset_ms: int
+    max_mark_age_ms: int  # how long a held symbol's last known mark may stand in for a missing one
 
 
 def check_portfolio_settings(settings: Settings) -> None:
@@ -77,6 +78,7 @@ def portfolio_params(settings: Settings) -> PortfolioParams:
         seed_capital_try=settings.self_financing.seed_capital_try,
         auto_trip=_auto_trip(settings),
         day_boundary_offset_ms=settings.accounting.day_boundary_offset_ms,
+        max_mark_age_ms=settings.accounting.max_mark_age_ms,
     )
 
 
@@ -165,6 +167,7 @@ def _budget(settings: Settings) -> BudgetPolicy:
             reduce_at=Decimal(b.data_age_reduce_ms), observe_at=Decimal(b.data_age_observe_ms)
         ),
         reject_rate=Threshold(reduce_at=b.reject_rate_reduce_ratio, observe_at=b.reject_rate_observe_ratio),
+        reject_rate_min_submits=b.reject_rate_min_submits,
         loss_streak=Threshold(
             reduce_at=Decimal(b.loss_streak_reduce), observe_at=Decimal(b.loss_streak_observe)
         ),

@@ -16,12 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from bot.accounting import EquityReading, day_start, track_equity
+from bot.accounting import Carry, EquityReading, EquityState, day_start, hold_equity, track_equity
+from bot.accounting.marks import carried_marks
 from bot.app.portfolio_books import LedgerAccounts, LedgerBooks, marks_of
 from bot.app.portfolio_governor import Governance, govern
 from bot.app.portfolio_memory import OpeningPrices, PortfolioMemory, load_memory
 from bot.app.portfolio_params import PortfolioParams
 from bot.app.portfolio_record import PortfolioReport, record_portfolio, report_portfolio
+from bot.app.portfolio_valuation import ValuationRecord
 from bot.app.stage import CycleInputs, StagePlan
 from bot.app.stage3 import check_context
 from bot.domain.intents import OrderIntent
@@ -59,15 +61,15 @@ class PortfolioStage:
         memory = self._memory or load_memory(self.database)
         marks = marks_of(inputs.market)
         opening = memory.opening_prices or OpeningPrices(prices=marks)
-        accounts = self._accounts(inputs, marks, opening)
+        carry = Carry(
+            marks=carried_marks(memory.known_marks(), marks),
+            now_ms=inputs.now_ms,
+            max_age_ms=self.params.max_mark_age_ms,
+        )
+        accounts = self._accounts(inputs, marks, opening, carry)
         if accounts is None:
             return StagePlan(decisions=(), intents=0, notes={"accounting_errors": 1})
-        equity_state, reading = track_equity(
-            memory.equity,
-            accounts.valuation.equity,
-            inputs.now_ms,
-            day_boundary_offset_ms=self.params.day_boundary_offset_ms,
-        )
+        equity_state, reading = self._equity(memory.equity, accounts, inputs.now_ms)
         universe, change = select_universe(
             memory.universe or UniverseState.initial(self.params.universe),
             symbol_stats(inputs, self.params),
@@ -86,11 +88,20 @@ class PortfolioStage:
         capital = self._capital(memory, accounts)
         kill_reason = auto_trip_reason(
             consecutive_critical_errors=consecutive_critical_errors(recent),
-            drawdown_ratio=reading.drawdown_ratio,
+            drawdown_ratio=reading.drawdown_ratio,  # 0 when incomplete: no loss is read from it
             policy=self.params.auto_trip,
         )
         ctx = self._context(inputs, accounts, reading, members, capital, governance, kill_reason is not None)
         decisions = check_portfolio(intents, ctx, self.params.limits)
+        valuation = ValuationRecord.of(
+            cycle_id=inputs.cycle_id,
+            now_ms=inputs.now_ms,
+            day_boundary_offset_ms=self.params.day_boundary_offset_ms,
+            books=accounts.books,
+            valuation=accounts.valuation,
+            marks=marks,
+            carry=carry,
+        )
         self._memory = PortfolioMemory(
             universe=universe,
             strategies=strategies,
@@ -100,6 +111,7 @@ class PortfolioStage:
             capital=capital,
             volatility=governance.volatility,
             opening_prices=opening,
+            valuation=valuation,
         )
         report = PortfolioReport(
             stage=self.name,
@@ -113,19 +125,33 @@ class PortfolioStage:
             members=members,
             kill_reason=kill_reason,
             marks=marks,
-            day_boundary_offset_ms=self.params.day_boundary_offset_ms,
+            valuation=valuation,
+            previous_valuation=memory.valuation,
         )
         memory_now = self._memory
+        tripped: list[bool] = []  # what recording found: did this cycle engage the kill switch?
         return StagePlan(
             decisions=decisions,
             intents=len(intents),
-            record_state=lambda uow: record_portfolio(uow, memory_now, report),
-            after_commit=lambda: self._after_commit(report),
-            notes={"universe": len(members)},
+            record_state=lambda uow: tripped.append(record_portfolio(uow, memory_now, report)),
+            after_commit=lambda: self._after_commit(replace(report, kill_switch_tripped=any(tripped))),
+            notes={"universe": len(members), **valuation_notes(accounts)},
+        )
+
+    def _equity(
+        self, state: EquityState | None, accounts: LedgerAccounts, now_ms: int
+    ) -> tuple[EquityState | None, EquityReading]:
+        """Peak, day and drawdown moved by this cycle's equity, unless its valuation is incomplete:
+        then the state stays as it was and nothing is read from the equity (`hold_equity`)."""
+        valuation = accounts.valuation
+        if not valuation.complete:
+            return state, hold_equity(state, valuation.equity)
+        return track_equity(
+            state, valuation.equity, now_ms, day_boundary_offset_ms=self.params.day_boundary_offset_ms
         )
 
     def _accounts(
-        self, inputs: CycleInputs, marks: Mapping[str, Decimal], opening: OpeningPrices
+        self, inputs: CycleInputs, marks: Mapping[str, Decimal], opening: OpeningPrices, carry: Carry
     ) -> LedgerAccounts | None:
         """The ledger's books at this cycle's marks; None (logged) when a fill cannot be placed:
         the cycle then trades nothing until an operator understands it."""
@@ -137,6 +163,7 @@ class PortfolioStage:
                 marks=marks,
                 opening_prices=opening.prices,
                 day_start_ms=day_start(inputs.now_ms, self.params.day_boundary_offset_ms),
+                carry=carry,
             )
         except ValueError as error:
             log.critical(
@@ -237,6 +264,16 @@ class PortfolioStage:
             size_multiplier=governance.size_multiplier,
             volatility_halved=governance.volatility_halved,
         )
+
+
+def valuation_notes(accounts: LedgerAccounts) -> dict[str, int]:
+    """Cycle counters that say the valuation leaned on carried marks, or could not be completed."""
+    valuation = accounts.valuation
+    notes = {
+        "marks_carried": len(valuation.carried_marks),
+        "valuation_incomplete": int(not valuation.complete),
+    }
+    return {name: count for name, count in notes.items() if count}
 
 
 def consecutive_critical_errors(recent: Sequence[CycleRecord]) -> int:

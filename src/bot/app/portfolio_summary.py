@@ -4,7 +4,7 @@ Amounts are shown to 0.01 for reading; the ledger keeps every digit."""
 
 from __future__ import annotations
 
-from bot.accounting import track_equity
+from bot.accounting import EquityState, track_equity
 from bot.app.kill_switch import read_kill_switch
 from bot.app.operator import describe_kill_switch
 from bot.app.persisted_state import load_state
@@ -25,17 +25,35 @@ def portfolio_lines(database: Database) -> list[str]:
     lines = [describe_kill_switch(read_kill_switch(database), wall_ms())]
     if recorded is None or memory.equity is None:
         return [TITLE, *(f"  {line}" for line in lines)]
-    offset = recorded.day_boundary_offset_ms
-    _, reading = track_equity(memory.equity, recorded.equity, recorded.now_ms, day_boundary_offset_ms=offset)
-    q = recorded.quote_asset
     lines[:0] = [
-        f"cycle {recorded.cycle_id}: equity {recorded.equity:.2f} {q}, peak {reading.peak_equity:.2f},"
-        f" drawdown {reading.drawdown_ratio:.2%}, daily PnL {reading.daily_pnl:.2f},"
-        f" realised PnL {recorded.realized_pnl:.2f}",
+        *_valuation(recorded, memory.equity),
         _modes(memory),
-        *_capital(memory, q),
+        *_capital(memory, recorded.quote_asset),
     ]
     return [TITLE, *(f"  {line}" for line in lines)]
+
+
+def _valuation(recorded: ValuationRecord, equity: EquityState) -> list[str]:
+    q, cycle = recorded.quote_asset, recorded.cycle_id
+    if recorded.incomplete:  # its equity left holdings out: no drawdown or daily PnL to show
+        return [
+            f"cycle {cycle}: valuation INCOMPLETE, no mark younger than {recorded.max_mark_age_ms} ms for"
+            f" {', '.join(recorded.incomplete)}; equity without them {recorded.equity:.2f} {q}, peak"
+            f" {equity.peak_equity:.2f}, realised PnL {recorded.realized_pnl:.2f}"
+            " (see runbooks/risk-modes-and-kill-switch.md)"
+        ]
+    offset = recorded.day_boundary_offset_ms
+    _, reading = track_equity(equity, recorded.equity, recorded.now_ms, day_boundary_offset_ms=offset)
+    lines = [
+        f"cycle {cycle}: equity {recorded.equity:.2f} {q}, peak {reading.peak_equity:.2f},"
+        f" drawdown {reading.drawdown_ratio:.2%}, daily PnL {reading.daily_pnl:.2f},"
+        f" realised PnL {recorded.realized_pnl:.2f}"
+    ]
+    if recorded.valued_at_carried and recorded.carried_marks is not None:
+        carried = recorded.carried_marks
+        ages = (f"{s} ({recorded.now_ms - carried[s].as_of_ms} ms old)" for s in recorded.valued_at_carried)
+        lines.append(f"valued at carried marks: {', '.join(ages)}")
+    return lines
 
 
 def _modes(memory: PortfolioMemory) -> str:

@@ -144,6 +144,20 @@ def auto_trip(
     return trip(current, reason=reason, source=AUTO_PREFIX + rule, now_ms=now_ms)
 
 
+def tripped_by_rule(current: KillSwitch, *, reason: str, now_ms: int) -> KillSwitch | None:
+    """The switch an automatic trip for `reason` (`<rule>: <detail>`) leaves, or None when the
+    switch is already engaged.
+
+    A rule keeps calling for the trip every cycle its condition holds; only the cycle that engages
+    the switch changes anything, so only it is recorded and reported (one CRITICAL line, not one
+    per cycle while latched).
+    """
+    if current.engaged(now_ms):
+        return None
+    rule = reason.split(":", 1)[0]
+    return trip(current, reason=reason, source=AUTO_PREFIX + rule, now_ms=now_ms)
+
+
 def _auto_trip(errors: int, drawdown_ratio: Decimal, policy: AutoTripPolicy) -> tuple[str, str] | None:
     if drawdown_ratio >= policy.hard_drawdown_ratio:
         detail = f"drawdown_ratio={drawdown_ratio}>={policy.hard_drawdown_ratio}"

@@ -15,6 +15,7 @@ from decimal import Decimal
 from bot.domain.json_fields import enum_field, int_field
 from bot.domain.money import ZERO
 from bot.domain.risk import RiskMode
+from bot.risk.reject_rate import SubmitOutcomes, reject_rate
 
 _HALF = Decimal("0.5")
 
@@ -29,7 +30,7 @@ class BudgetInputs:
     market_data_age_ms: int  # the oldest among traded symbols
     exchange_degraded: bool
     volatility_bps: Decimal
-    reject_rate: Decimal  # exchange rejects / submits over the recent window, 0..1
+    submits: SubmitOutcomes  # accepted and rejected by the exchange over the recent window
     loss_streak: int  # consecutive losing round trips
 
 
@@ -58,8 +59,9 @@ class BudgetPolicy:
     daily_loss: Threshold
     fee_burn: Threshold
     data_age_ms: Threshold
-    reject_rate: Threshold
+    reject_rate: Threshold  # rejected / submitted (`bot.risk.reject_rate`)
     loss_streak: Threshold
+    reject_rate_min_submits: int  # fewer submits in the window: no rate, nothing trips on it
     degraded_mode: RiskMode = RiskMode.OBSERVE  # what an exchange marked degraded calls for
     volatility_halving_bps: Decimal  # volatility above this halves the size multiplier
     volatility_observe_bps: Decimal  # volatility at or above this calls for OBSERVE
@@ -70,6 +72,8 @@ class BudgetPolicy:
     def __post_init__(self) -> None:
         if not ZERO <= self.volatility_halving_bps <= self.volatility_observe_bps:
             raise ValueError("volatility_halving_bps: must be in 0..volatility_observe_bps")
+        if self.reject_rate_min_submits < 1:
+            raise ValueError(f"reject_rate_min_submits: must be >= 1, got {self.reject_rate_min_submits}")
         if self.recovery_cooldown_ms < 0:
             raise ValueError(f"recovery_cooldown_ms: must be >= 0, got {self.recovery_cooldown_ms}")
         if self.recovery_healthy_cycles < 1:
@@ -163,12 +167,14 @@ def strictest(modes: Iterable[RiskMode]) -> RiskMode:
 
 
 def _breaches(inputs: BudgetInputs, policy: BudgetPolicy) -> list[tuple[RiskMode, str]]:
+    rate = reject_rate(inputs.submits, min_submits=policy.reject_rate_min_submits)
+    rated = () if rate is None else (("reject_rate", rate, policy.reject_rate),)
     checks: tuple[tuple[str, Decimal | int, Threshold], ...] = (
         ("drawdown_ratio", inputs.drawdown_ratio, policy.drawdown),
         ("daily_loss_ratio", inputs.daily_loss_ratio, policy.daily_loss),
         ("fee_burn_ratio", inputs.fee_burn_ratio, policy.fee_burn),
         ("market_data_age_ms", inputs.market_data_age_ms, policy.data_age_ms),
-        ("reject_rate", inputs.reject_rate, policy.reject_rate),
+        *rated,
         ("loss_streak", inputs.loss_streak, policy.loss_streak),
     )
     found = [b for name, value, threshold in checks if (b := threshold.breach(name, value)) is not None]

@@ -12,6 +12,7 @@ from bot.risk.kill_switch import (
     auto_trip_reason,
     clear,
     trip,
+    tripped_by_rule,
 )
 
 T0 = 1_700_000_000_000
@@ -124,6 +125,19 @@ def test_auto_trip_sets_an_auto_source_and_latches():
         auto_trip(operator, consecutive_critical_errors=6, drawdown_ratio=D("0.5"), policy=AUTO, now_ms=T0)
         == operator
     )
+
+
+def test_a_rule_trips_a_switch_once_and_changes_nothing_while_it_is_latched():
+    reason = "hard_drawdown: drawdown_ratio=0.4>=0.25"
+    first = tripped_by_rule(OFF, reason=reason, now_ms=T0)
+    assert first is not None and first.engaged(T0)
+    assert (first.source, first.reason, first.since_ms) == ("auto:hard_drawdown", reason, T0)
+    assert tripped_by_rule(first, reason=reason, now_ms=T0 + 60_000) is None
+    operator = trip(OFF, reason="manual", source="operator", now_ms=T0)
+    assert tripped_by_rule(operator, reason=reason, now_ms=T0 + 1) is None
+    timed = trip(OFF, reason="timed", source="operator", now_ms=T0, expires_ms=T0 + 10)
+    again = tripped_by_rule(timed, reason=reason, now_ms=T0 + 10)  # expired: a new transition
+    assert again is not None and again.since_ms == T0 + 10
 
 
 def test_auto_trip_policy_validation():

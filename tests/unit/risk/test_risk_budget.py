@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.risk import RiskMode
+from bot.risk.reject_rate import SubmitOutcomes
 from bot.risk.risk_budget import (
     BudgetInputs,
     BudgetOutcome,
@@ -33,6 +34,7 @@ POLICY = BudgetPolicy(
     data_age_ms=threshold("10000", "30000"),
     reject_rate=threshold("0.2", "0.5"),
     loss_streak=threshold("4", "8"),
+    reject_rate_min_submits=10,
     volatility_halving_bps=D("80"),
     volatility_observe_bps=D("300"),
     recovery_cooldown_ms=COOLDOWN_MS,
@@ -46,7 +48,7 @@ CALM = BudgetInputs(
     market_data_age_ms=500,
     exchange_degraded=False,
     volatility_bps=D("20"),
-    reject_rate=D("0"),
+    submits=SubmitOutcomes(accepted=0, rejected=0),
     loss_streak=0,
 )
 WORSE = replace(CALM, drawdown_ratio=D("0.12"))
@@ -96,7 +98,7 @@ def test_normal_jumps_straight_to_observe():
         ({"daily_loss_ratio": D("0.03")}, REDUCE, "daily_loss_ratio=0.03>=0.03"),
         ({"fee_burn_ratio": D("0.05")}, OBSERVE, "fee_burn_ratio=0.05>=0.02"),
         ({"market_data_age_ms": 12_000}, REDUCE, "market_data_age_ms=12000>=10000"),
-        ({"reject_rate": D("0.5")}, OBSERVE, "reject_rate=0.5>=0.5"),
+        ({"submits": SubmitOutcomes(accepted=5, rejected=5)}, OBSERVE, "reject_rate=0.5>=0.5"),
         ({"loss_streak": 5}, REDUCE, "loss_streak=5>=4"),
         ({"exchange_degraded": True}, OBSERVE, "exchange_degraded"),
         ({"volatility_bps": D("300")}, OBSERVE, "volatility_bps=300>=300"),
@@ -117,7 +119,8 @@ def test_degraded_exchange_calls_for_the_configured_mode():
 
 
 def test_target_is_the_strictest_and_every_breach_is_listed():
-    inputs = replace(CALM, daily_loss_ratio=D("0.04"), reject_rate=D("0.6"), volatility_bps=D("100"))
+    rejecting = SubmitOutcomes(accepted=4, rejected=6)
+    inputs = replace(CALM, daily_loss_ratio=D("0.04"), submits=rejecting, volatility_bps=D("100"))
     out = run(BudgetState.initial(T0), inputs, T0 + 1)
     assert out.target_mode is OBSERVE
     assert set(out.causes) == {"daily_loss_ratio=0.04>=0.03", "reject_rate=0.6>=0.5", "volatility_bps=100>80"}
@@ -235,6 +238,8 @@ def test_policy_validation():
         replace(POLICY, volatility_halving_bps=D("400"))
     with pytest.raises(ValueError, match="recovery_healthy_cycles"):
         replace(POLICY, recovery_healthy_cycles=0)
+    with pytest.raises(ValueError, match="reject_rate_min_submits"):
+        replace(POLICY, reject_rate_min_submits=0)
 
 
 ratios = st.decimals(min_value=D("0"), max_value=D("1"), places=3)
@@ -246,7 +251,7 @@ inputs_strategy = st.builds(
     market_data_age_ms=st.integers(0, 100_000),
     exchange_degraded=st.booleans(),
     volatility_bps=st.decimals(min_value=D("0"), max_value=D("1000"), places=1),
-    reject_rate=ratios,
+    submits=st.builds(SubmitOutcomes, accepted=st.integers(0, 30), rejected=st.integers(0, 30)),
     loss_streak=st.integers(0, 20),
 )
 states = st.builds(
