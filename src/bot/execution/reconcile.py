@@ -1,8 +1,9 @@
 """Reconciliation: bring the ledger in line with what the exchange reports.
 
 `diff_orders` is pure: it compares the ledger's working orders with the exchange's open orders.
-`Reconciler` is the shell around it: it ingests fills idempotently, settles orders that left
-the open list (canceled or filled), and records the outcome as events.
+`Reconciler` is the shell around it: it refuses a ledger that is behind the exchange, ingests
+fills idempotently, settles orders that left the open list (canceled or filled), escalates those
+the exchange no longer knows, and records foreign open orders, all as events.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from decimal import Decimal
 
 from bot.domain.clock import Clock
 from bot.domain.events import EventType
-from bot.domain.orders import ExchangeOrder, Fill, Order, OrderStatus
+from bot.domain.orders import ExchangeOrder, Order, OrderStatus
 from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway
 from bot.execution import crash_points
+from bot.execution.foreign_orders import log_foreign, record_foreign
+from bot.execution.ledger_behind import ledger_client_id, refuse, unknown_open_orders, unknown_trades
+from bot.execution.lifecycle import transition_allowed
 from bot.execution.lookup import find_by_exchange_id
 from bot.execution.observer import ExecutionObserver
 from bot.execution.records import fill_payload
 from bot.store.db import Database
-from bot.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +73,21 @@ class Reconciler:
     def run(
         self, rules: Mapping[str, PairRules], open_on_exchange: Sequence[ExchangeOrder]
     ) -> ReconcileReport:
+        """Raises LedgerBehindExchange (recording nothing) for trades of this bot that the ledger
+        does not know; call `refuse_if_behind` first, before anything else records, for open orders."""
         report = ReconcileReport()
         self.ingest_fills(rules, report)
         crash_points.reach("reconcile_after_fills")
         self.settle_closed(open_on_exchange, report)
+        self.track_foreign(open_on_exchange)
         return report
+
+    def refuse_if_behind(self, open_on_exchange: Sequence[ExchangeOrder]) -> None:
+        """Raise LedgerBehindExchange if the exchange lists an open order of this bot (by its client
+        order id scheme) that the ledger does not know. Reads only."""
+        with self._db.unit_of_work() as uow:
+            unknown = unknown_open_orders(uow, open_on_exchange)
+        refuse(unknown, self._db.path)
 
     def ingest_fills(self, rules: Mapping[str, PairRules], report: ReconcileReport) -> None:
         with self._db.unit_of_work() as uow:
@@ -87,6 +100,8 @@ class Reconciler:
             return
         with self._db.unit_of_work() as uow:
             floor = int(uow.state.get(FILL_FLOOR_KEY) or "0")
+            owners = {fill.trade_id: ledger_client_id(uow, fill) for fill in fills}
+            refuse(unknown_trades(fills, owners, floor), self._db.path)  # rolls back: nothing recorded
             newest = cursor
             for fill in fills:
                 pair = rules.get(fill.symbol)
@@ -95,17 +110,17 @@ class Reconciler:
                     log.error("fill for a pair without rules", extra={"fields": {"trade_id": fill.trade_id}})
                     report.errors += 1
                     break
-                ours = self._our_client_id(uow, fill)
+                ours = owners[fill.trade_id]
                 if ours is None and fill.ts_ms < floor:
                     continue  # history from before this ledger opened: already in its balances
-                if ours is None:
-                    log.warning(
-                        "fill for an order this ledger did not place (manual trade?)",
-                        extra={"fields": {"trade_id": fill.trade_id, "symbol": fill.symbol}},
-                    )
                 if uow.record(EventType.ORDER_FILLED, fill_payload(fill, pair, ours)):
                     report.new_fills += 1
                     self._observer.order_filled(fill.symbol, fill.side.value)
+                    if ours is None:  # once, when first recorded, not every cycle it is re-read
+                        log.warning(
+                            "fill for an order this ledger did not place (manual trade?)",
+                            extra={"fields": {"trade_id": fill.trade_id, "symbol": fill.symbol}},
+                        )
                 newest = max(newest, fill.ts_ms)
             if newest != cursor:
                 uow.record(
@@ -115,13 +130,6 @@ class Reconciler:
             if report.new_fills:
                 crash_points.reach("reconcile_before_commit")
             uow.commit()
-
-    @staticmethod
-    def _our_client_id(uow: UnitOfWork, fill: Fill) -> str | None:
-        if fill.client_order_id is not None and uow.orders.get(fill.client_order_id) is not None:
-            return fill.client_order_id
-        known = uow.orders.by_exchange_id(fill.exchange_order_id)
-        return known.client_order_id if known else None
 
     def confirm_deleted(self, deletions: Sequence[tuple[str, Decimal]]) -> int:
         """Apply the exchange's asynchronous 'order left the book' reports (BTCTurk WS 452).
@@ -161,13 +169,42 @@ class Reconciler:
                 report.errors += 1
                 self._observer.exchange_error(error.endpoint, type(error).__name__)
                 continue
-            if found is not None and found.status is OrderStatus.CANCELED:
-                with self._db.unit_of_work() as uow:
-                    uow.record(
-                        EventType.ORDER_CANCELED,
-                        {"client_order_id": order.client_order_id, "ts_ms": self._clock.now_ms()},
-                    )
-                    uow.commit()
+            if found is None:
+                self._escalate_missing(order)
+            elif found.status is OrderStatus.CANCELED:
+                self._record(EventType.ORDER_CANCELED, order.client_order_id)
                 report.settled += 1
                 self._observer.order_canceled(order.symbol, "exchange_confirmed")
             # FILLED: the fills carry the truth; they are ingested above or on the next cycle.
+
+    def _escalate_missing(self, order: Order) -> None:
+        """Neither open nor found by its lookup: the exchange lost it (or hides it for now).
+
+        It becomes UNCERTAIN, like a submit without an answer: it keeps counting against caps
+        and cash, the resolver probes it by client id, and after its probes and window it is
+        UNKNOWN (symbol frozen). Found again, it is open again. One miss is enough to start: an
+        uncertain order freezes nothing by itself (it counts as open did, and a buy's cash stays
+        held back), and the freeze still waits for the probes and the window.
+        """
+        if not transition_allowed(order.status, OrderStatus.UNCERTAIN):
+            return
+        message = f"exchange order {order.exchange_order_id} is neither open nor found by lookup"
+        self._record(EventType.ORDER_MISSING_ON_EXCHANGE, order.client_order_id, message=message)
+        log.warning(
+            "order missing on the exchange: now uncertain, looked up until found or unknown",
+            extra={"fields": {"client_order_id": order.client_order_id, "symbol": order.symbol}},
+        )
+
+    def track_foreign(self, open_on_exchange: Sequence[ExchangeOrder]) -> None:
+        """Record open orders this ledger did not place when first seen, and when they are gone."""
+        with self._db.unit_of_work() as uow:
+            seen, gone = record_foreign(uow, open_on_exchange, self._clock.now_ms())
+            uow.commit()
+        log_foreign(seen, gone)
+
+    def _record(self, event_type: EventType, client_order_id: str, **fields: object) -> None:
+        with self._db.unit_of_work() as uow:
+            uow.record(
+                event_type, {"client_order_id": client_order_id, "ts_ms": self._clock.now_ms(), **fields}
+            )
+            uow.commit()

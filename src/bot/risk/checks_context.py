@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.account import AccountSnapshot
+from bot.domain.foreign_orders import ForeignOrder
 from bot.domain.market import MarketSnapshot
 from bot.domain.money import ZERO
 from bot.domain.orders import Order, Side
@@ -39,3 +40,5 @@ class CheckContext:
     safety: SafetyState
     # Buys whose outcome is unknown count as if they had taken the cash (ARCHITECTURE §3.3).
     unresolved_buy_notional_try: Decimal = ZERO
+    # Open orders on the account that this ledger did not place: they count against the caps.
+    foreign_orders: Sequence[ForeignOrder] = ()

@@ -15,17 +15,19 @@ from bot.risk.checks_outcome import Refused, cap
 def check_order_counts(
     intent: SubmitIntent, ctx: CheckContext, limits: Stage3Limits, budget: CycleBudget
 ) -> None:
-    """Orders per cycle, open orders per symbol (working + approved), (symbol, side) cooldown."""
+    """Orders per cycle, open orders per symbol (working + foreign + approved), (symbol, side) cooldown."""
     if budget.submits >= limits.max_orders_per_cycle:
         raise Refused(
             DecisionLayer.RISK_POLICY, ReasonCode.MAX_ORDERS_PER_CYCLE, limit=str(limits.max_orders_per_cycle)
         )
     working = sum(1 for o in ctx.working_orders if o.symbol == intent.symbol)
-    if working + budget.opened.get(intent.symbol, 0) >= limits.max_open_orders_per_symbol:
+    foreign = sum(1 for o in ctx.foreign_orders if o.symbol == intent.symbol)
+    if working + foreign + budget.opened.get(intent.symbol, 0) >= limits.max_open_orders_per_symbol:
         raise Refused(
             DecisionLayer.RISK_POLICY,
             ReasonCode.MAX_OPEN_ORDERS_PER_SYMBOL,
             working=str(working),
+            foreign=str(foreign),
             limit=str(limits.max_open_orders_per_symbol),
         )
     if limits.side_cooldown_ms > 0 and (intent.symbol, intent.side) in budget.sides:

@@ -1,7 +1,8 @@
 """The safety gate: the first layer every intent passes, in every stage.
 
 Blocks side effects when the operator or the situation says so: dry-run, kill switch, a live
-run that is not armed, stale or missing market data, a symbol frozen by an unknown order.
+run that is not armed, stale or missing market data, a symbol frozen by an unknown order, a
+ledger whose balances drifted from the exchange's, a foreign order under the `halt` policy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class SafetyState:
     max_data_age_ms: int
     frozen_symbols: frozenset[str] = frozenset()
     exchange_degraded: bool = False
+    balance_drift: bool = False  # ledger and exchange balances disagree beyond tolerance
+    foreign_orders_halt: bool = False  # reconcile.foreign_orders = "halt" and one is open
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,15 @@ def gate(intent: OrderIntent, state: SafetyState, market: MarketSnapshot, now_ms
         return GateRefusal(ReasonCode.KILL_SWITCH_ACTIVE, {"hint": "kill switch is on"})
     if state.exchange_degraded:
         return GateRefusal(ReasonCode.EXCHANGE_DEGRADED, {"hint": "repeated exchange failures; probing"})
+    if state.balance_drift:
+        return GateRefusal(
+            ReasonCode.BALANCE_DRIFT, {"hint": "ledger and exchange balances disagree; see `bot ledger show`"}
+        )
+    if state.foreign_orders_halt:
+        return GateRefusal(
+            ReasonCode.FOREIGN_ORDER_OPEN,
+            {"hint": 'an order this ledger did not place is open; reconcile.foreign_orders = "halt"'},
+        )
     if intent.symbol in state.frozen_symbols:
         return GateRefusal(ReasonCode.SYMBOL_FROZEN, {"hint": "an order on this symbol is unresolved"})
     symbol_market = market.symbols.get(intent.symbol)

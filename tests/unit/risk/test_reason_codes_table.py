@@ -140,6 +140,22 @@ ROWS = [
         (buy(),),
         base={"safety": replace(SAFE, exchange_degraded=True)},
     ),
+    Row(
+        RC.BALANCE_DRIFT,
+        R,
+        GATE,
+        stage3,
+        (buy(),),
+        base={"safety": replace(SAFE, balance_drift=True)},
+    ),
+    Row(
+        RC.FOREIGN_ORDER_OPEN,
+        R,
+        GATE,
+        check_portfolio,
+        (buy(),),
+        base={"safety": replace(SAFE, foreign_orders_halt=True)},
+    ),
     # exchange rules
     Row(RC.RULES_MISSING, R, RULES, stage3, (buy(),), base={"rules": {}}),
     Row(
