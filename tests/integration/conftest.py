@@ -95,6 +95,22 @@ def simulator(dataset) -> Iterator[SimHandle]:
         yield SimHandle(url)
 
 
+PACED_STEP_MS = 180_000  # three one-minute rows per bot cycle: a swing of the test market in ~10
+
+
+@pytest.fixture
+def paced_simulator(dataset) -> Iterator[SimHandle]:
+    """The simulator with the market moving per bot cycle (a step per balance read), not per wall
+    second: the bot meets the same prices in the same cycles however loaded the machine is."""
+    config = SimConfig(
+        accounts=(SimAccount(api_key=API_KEY, api_secret=API_SECRET, balances=SEED_BALANCES),),
+        advance_ms_per_balance_read=PACED_STEP_MS,
+        seed=3,
+    )
+    with running_simulator(config, dataset) as url:
+        yield SimHandle(url)
+
+
 def bot_env(sim_url: str, db: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     env.update(

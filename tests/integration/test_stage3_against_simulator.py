@@ -25,12 +25,19 @@ def sim_totals(account) -> dict[str, Decimal]:
     }
 
 
-def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digit(simulator, tmp_path):
+def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digit(paced_simulator, tmp_path):
+    simulator = paced_simulator
     db = tmp_path / "bot.sqlite"
+    # Nothing here depends on the wall clock, so a loaded machine sees the same run: the market
+    # moves per cycle (paced_simulator), and orders wait for the market rather than for a TTL in
+    # wall milliseconds. (With the market on the wall clock, 50 fast cycles covered under two
+    # swings and a slow bot start shifted their phase: sometimes no exit could happen in time.)
     # Entries rest 30 bps under the bid, so even one placed at the top of a swing fills below it
     # and its take-profit target (cost + fees + margin) is reached on the next rise. At the bid,
     # an entry placed at the very top fills there and no later swing ever clears its cost.
-    env = bot_env(simulator.url, db, BOT_STRATEGY__ENTRY_OFFSET_BPS="30")
+    env = bot_env(
+        simulator.url, db, BOT_STRATEGY__ENTRY_OFFSET_BPS="30", BOT_EXECUTION__ORDER_TTL_MS="3600000"
+    )
     first = bot(["run", "--loop", "--max-cycles", "50", "--cycle-seconds", "0.05"], env)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "50 cycles" in first.stdout

@@ -78,6 +78,12 @@ class SimConfig(BaseModel):
     fees: SimFees = SimFees()
     stamp_window_ms: int = Field(default=5000, gt=0)
     speed: ExactDecimal = Field(default=Decimal(1), gt=0, description="dataset ms per wall ms")
+    advance_ms_per_balance_read: int | None = Field(
+        default=None,
+        gt=0,
+        description="pace the replay by the client instead of the wall (speed is then unused):"
+        " each balance read moves the market this many dataset ms (a bot reads once per cycle)",
+    )
     seed: int = 0
     time_field_zero: bool = Field(default=False, description="emit time: 0 in order objects")
     faults: FaultProfile = Field(default_factory=FaultProfile, description="[faults]; all off by default")
@@ -107,6 +113,11 @@ def load_sim_config(path: Path | str) -> SimConfig:
         raise SimConfigError(f"{source}: cannot read: {e.strerror or e}") from e
     except tomllib.TOMLDecodeError as e:
         raise SimConfigError(f"{source}: invalid TOML: {e}") from e
+    except UnicodeDecodeError as e:
+        raise SimConfigError(
+            f"{source}: byte {e.start} is not UTF-8 (0x{e.object[e.start]:02x}); TOML must be UTF-8:"
+            " re-save the file as UTF-8"
+        ) from e
     try:
         return SimConfig.model_validate(data)
     except ValidationError as e:

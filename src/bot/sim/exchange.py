@@ -16,7 +16,7 @@ from bot.exchange.matching import EngineOrder, MatchingEngine
 from bot.sim.config import SimAccount, SimConfig
 from bot.sim.fault_profile import FaultProfile
 from bot.sim.faults import FaultInjector
-from bot.sim.market_clock import MarketClock
+from bot.sim.market_clock import MarketClock, PacedMarketClock
 
 
 class SimExchange:
@@ -24,7 +24,8 @@ class SimExchange:
 
     Every request handler calls `catch_up()` first: each dataset row between the last processed
     market time and now is fed to the engine in time order, stamped with the wall time at which
-    it became current. Everything the simulator reports is in wall time.
+    it became current. Everything the simulator reports is in wall time. "Now" in market time is
+    the wall time times `speed`, or, with `advance_ms_per_balance_read`, a step per balance read.
     """
 
     def __init__(self, config: SimConfig, dataset: Dataset, clock: Clock) -> None:
@@ -40,12 +41,21 @@ class SimExchange:
         )
         for account in config.accounts:
             self.engine.open_account(account.api_key, account.balances)
-        self.market_clock = MarketClock(
-            started_wall_ms=clock.now_ms(),
-            start_ms=dataset.start_ms,
-            end_ms=dataset.end_ms,
-            speed=config.speed,
-        )
+        self.market_clock: MarketClock | PacedMarketClock
+        if config.advance_ms_per_balance_read is None:
+            self.market_clock = MarketClock(
+                started_wall_ms=clock.now_ms(),
+                start_ms=dataset.start_ms,
+                end_ms=dataset.end_ms,
+                speed=config.speed,
+            )
+        else:
+            self.market_clock = PacedMarketClock(
+                started_wall_ms=clock.now_ms(),
+                start_ms=dataset.start_ms,
+                end_ms=dataset.end_ms,
+                step_ms=config.advance_ms_per_balance_read,
+            )
         self._processed_ms = dataset.start_ms - 1
         self._frozen_at_ms: int | None = None
         self._freeze_wall_ms: int | None = None
@@ -87,6 +97,15 @@ class SimExchange:
             for ts_ms, symbol, row in sorted(pending, key=lambda item: (item[0], item[1])):
                 self.engine.set_market(symbol, row, ts_ms=self.market_clock.wall_ms(ts_ms))
             self._processed_ms = target
+
+    def balances_read(self) -> None:
+        """A paced replay moves one step per balance read (unless frozen); a wall-paced one ignores it."""
+        if not isinstance(self.market_clock, PacedMarketClock):
+            return
+        with self.lock:
+            if self._frozen_at_ms is None:
+                self.market_clock.advance(self.now_ms())
+                self.catch_up()
 
     def freeze_market(self, frozen: bool) -> int:
         """Stop (or resume) the replay at the current market time; the wall clock runs on.

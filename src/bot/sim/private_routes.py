@@ -40,6 +40,7 @@ def _symbol_filter(sim: SimExchange, raw: object) -> tuple[bool, str | None]:
 
 
 async def balances(request: Request, sim: SimExchange, api_key: str) -> Response:
+    sim.balances_read()
     now = sim.now_ms()
     items = [
         balance_item(balance, sim.asset_precision(asset), now)

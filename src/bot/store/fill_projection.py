@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from bot.domain.account import Position, balance_deltas
 from bot.domain.money import ZERO, canonical
+from bot.domain.order_lifecycle import fill_status, status_after
 from bot.domain.orders import Fill, OrderStatus, Side
 from bot.store.payloads import Fields
 
@@ -77,7 +78,8 @@ def fill_from(fields: Fields) -> Fill:
 
 
 def _advance_order(conn: sqlite3.Connection, fill: Fill) -> None:
-    """Add the fill to its order (by client id, else by exchange id); no order row, no change."""
+    """Add the fill to its order (by client id, else by exchange id, then linking the fill to it);
+    no order row, no change."""
     if fill.client_order_id is not None:
         key_column, key = "client_order_id", fill.client_order_id
     else:
@@ -91,18 +93,19 @@ def _advance_order(conn: sqlite3.Connection, fill: Fill) -> None:
         return
     client_order_id, quantity, filled_quantity, status = row
     filled = Decimal(filled_quantity) + fill.quantity
-    current = OrderStatus(status)
-    if filled >= Decimal(quantity):
-        new_status = OrderStatus.FILLED  # completing the quantity wins over any prior status
-    elif current.is_terminal:
-        new_status = current
-    else:
-        new_status = OrderStatus.PARTIALLY_FILLED
+    # A late fill on a terminal order counts in its quantity; its status follows the table.
+    new_status = status_after(OrderStatus(status), fill_status(filled, Decimal(quantity)))
     conn.execute(
         "UPDATE orders SET filled_quantity = ?, status = ?, updated_ms = ?,"
         " exchange_order_id = COALESCE(exchange_order_id, ?) WHERE client_order_id = ?",
         (canonical(filled), new_status.value, fill.ts_ms, fill.exchange_order_id, client_order_id),
     )
+    if fill.client_order_id is None:
+        # Counted on this order now, so linked to it now: a later OrderAccepted must not adopt it
+        # as an orphan and count it a second time.
+        conn.execute(
+            "UPDATE fills SET client_order_id = ? WHERE trade_id = ?", (client_order_id, fill.trade_id)
+        )
 
 
 def adopt_orphan_fills(conn: sqlite3.Connection, client_order_id: str, exchange_order_id: str) -> None:
@@ -126,13 +129,7 @@ def adopt_orphan_fills(conn: sqlite3.Connection, client_order_id: str, exchange_
     ).fetchone()
     quantity, filled_quantity, status = order
     filled = Decimal(filled_quantity) + sum((Decimal(q) for (q,) in rows), ZERO)  # apply() sets precision
-    current = OrderStatus(status)
-    if filled >= Decimal(quantity):
-        new_status = OrderStatus.FILLED
-    elif current.is_terminal:
-        new_status = current
-    else:
-        new_status = OrderStatus.PARTIALLY_FILLED
+    new_status = status_after(OrderStatus(status), fill_status(filled, Decimal(quantity)))
     conn.execute(
         "UPDATE orders SET filled_quantity = ?, status = ? WHERE client_order_id = ?",
         (canonical(filled), new_status.value, client_order_id),

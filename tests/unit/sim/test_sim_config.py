@@ -81,3 +81,10 @@ def test_duplicate_api_keys_are_refused() -> None:
     account = {"api_key": "k", "api_secret": SECRET}
     with pytest.raises(ValueError, match="duplicate api_key k"):
         SimConfig.model_validate({"accounts": [account, account]})
+
+
+def test_a_config_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "sim.toml"
+    path.write_bytes(b'seed = 3\nname = "\xe9"\n')
+    with pytest.raises(SimConfigError, match=r"byte 17 is not UTF-8 \(0xe9\).*re-save the file as UTF-8"):
+        load_sim_config(path)

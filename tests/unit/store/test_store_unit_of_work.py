@@ -104,7 +104,8 @@ def test_partial_fills_then_complete(database: Database) -> None:
     assert database.orders.working() == []
 
 
-def test_terminal_status_is_kept_but_a_completing_fill_wins(database: Database) -> None:
+def test_terminal_status_is_kept_and_a_late_fill_still_counts(database: Database) -> None:
+    # ADR 0001: the status follows the order lifecycle table (canceled is final); the fill counts.
     cid = "b3-1-BTCTRY-buy-1"
     with database.unit_of_work() as uow:
         uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
@@ -117,7 +118,8 @@ def test_terminal_status_is_kept_but_a_completing_fill_wins(database: Database) 
         uow.record(EventType.ORDER_FILLED, fill_payload())
         uow.commit()
     order = database.orders.by_exchange_id("ex-1")
-    assert order is not None and order.status is OrderStatus.FILLED
+    assert order is not None and order.status is OrderStatus.CANCELED
+    assert order.filled_quantity == order.quantity
 
 
 def test_fill_for_an_unknown_order_still_counts(database: Database) -> None:
