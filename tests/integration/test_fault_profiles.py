@@ -73,12 +73,14 @@ def test_flaky_submit_never_duplicates_and_resolves_every_uncertain_submit_by_lo
     assert result.returncode == 0, result.stderr[-2000:]
     report = simulator.fault_report()
     assert report["counters"]["dropped_submits"] > 0
-    assert rows(db, "SELECT COUNT(*) FROM orders WHERE status = 'uncertain' OR status = 'unknown'") == [(0,)]
     decided_uncertain = rows(db, "SELECT COUNT(*) FROM events WHERE type = 'OrderSubmitUncertain'")[0][0]
     assert decided_uncertain >= report["counters"]["dropped_submits"] > 0
+    # One more cycle with the faults lifted: a submit left uncertain by the run's last cycles (how
+    # many depends on how fast this machine ran them) is settled by lookup, never sent again.
+    settle_and_compare(simulator, env, db)
+    assert rows(db, "SELECT COUNT(*) FROM orders WHERE status = 'uncertain' OR status = 'unknown'") == [(0,)]
     client_ids = Counter(o["client_order_id"] for o in simulator.account()["orders"])
     assert client_ids and max(client_ids.values()) == 1, "no client order id reached the exchange twice"
-    settle_and_compare(simulator, env, db)
 
 
 def test_stale_feed_places_no_order_on_stale_data(simulator, tmp_path):

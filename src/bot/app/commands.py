@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,14 +13,17 @@ from urllib.parse import urlparse
 
 from bot.accounting import track_equity
 from bot.app.accounting_verify import verify_accounting
+from bot.app.clocks import SystemClock
 from bot.app.composition import build_runtime
 from bot.app.cycle import CycleResult
+from bot.app.errors import CommandError
+from bot.app.ledger_access import LedgerGuard, open_checked
 from bot.app.lock import InstanceLock
 from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
 from bot.app.portfolio_params import check_portfolio_settings
 from bot.app.portfolio_summary import portfolio_lines
 from bot.app.runtime import Runtime
-from bot.config import ConfigError, LoadedSettings, Settings, load_settings
+from bot.config import ConfigError, LoadedSettings, Settings, load_settings, secret_values
 from bot.domain.money import canonical
 from bot.exchange.errors import AuthError, ExchangeError
 from bot.execution.recovery import recover
@@ -27,6 +31,8 @@ from bot.obs.logging import configure_logging, log_context
 from bot.obs.metrics import Metrics, start_metrics_server
 from bot.obs.tracing import configure_tracing, span
 from bot.store import Database, ledger_summary, render_summary, verify_ledger
+from bot.store.errors import StoreError
+from bot.store.head import marker_path
 
 log = logging.getLogger(__name__)
 REAL_HOSTS = ("api.btcturk.com",)
@@ -66,15 +72,18 @@ def run_stage(
     settings: Settings, stage: str, *, loop: bool, max_cycles: int, cycle_seconds: float
 ) -> RunOutcome:
     """Run stage "3", "4" or "7" once or as a loop; the same lock, ledger, executor and loop."""
-    configure_logging(settings.observability.log_level, settings.observability.log_format, sys.stderr)
+    obs = settings.observability
+    configure_logging(obs.log_level, obs.log_format, sys.stderr, secrets=secret_values(settings))
     configure_tracing(settings.observability.tracing)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns decisions
     db_path = settings.store.path
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    with InstanceLock(db_path) as lock, Database.open(db_path, synchronous=settings.store.synchronous) as db:
+    _ensure_folder(db_path)
+    wall = SystemClock()
+    with InstanceLock(db_path) as lock:
         metrics = Metrics()
         server, port = None, None
         if loop and settings.observability.metrics_enabled:
+            # Before the ledger is touched: a port in use stops the run with nothing written.
             server, port = start_metrics_server(
                 metrics, settings.observability.metrics_host, settings.observability.metrics_port
             )
@@ -82,27 +91,66 @@ def run_stage(
                 "metrics endpoint",
                 extra={"fields": {"url": f"http://{settings.observability.metrics_host}:{port}/metrics"}},
             )
-        built = build_runtime(settings, db, metrics, stage)
-        rt = built.runtime
         try:
-            preflight(rt)
-            token = lock.record_token(db, rt.clock)
-            with log_context(run_id=f"{rt.ledger_id}-{token}"), span("startup_recovery"):
-                unresolved = recover(db, rt.resolver)
-            plan = LoopPlan(
-                max_cycles=max_cycles if loop else 1,
-                cycle_seconds=cycle_seconds,
-                jitter_ratio=settings.loop.jitter_ratio,
-                advance=built.advance,
-            )
-            flag = StopFlag()
-            with stop_on_signals(flag), log_context(run_id=f"{rt.ledger_id}-{token}"):
-                results = run_loop(rt, plan, flag)
+            with open_checked(db_path, synchronous=settings.store.synchronous, clock=wall) as db:
+                token = lock.record_token(db, wall)
+                guard = LedgerGuard(db, wall, interval_events=settings.store.integrity_check_events)
+                results, unresolved = _run_on(
+                    db,
+                    settings,
+                    stage,
+                    metrics,
+                    token,
+                    guard,
+                    loop=loop,
+                    max_cycles=max_cycles,
+                    cycle_seconds=cycle_seconds,
+                )
         finally:
-            rt.close()
             if server is not None:
                 server.close()
     return RunOutcome(cycles=results, metrics_port=port, unresolved_orders=unresolved)
+
+
+def _ensure_folder(db_path: Path) -> None:
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"cannot create the ledger's folder {db_path.parent}: {e.strerror or e}") from e
+
+
+def _run_on(
+    db: Database,
+    settings: Settings,
+    stage: str,
+    metrics: Metrics,
+    token: int,
+    guard: LedgerGuard,
+    *,
+    loop: bool,
+    max_cycles: int,
+    cycle_seconds: float,
+) -> tuple[list[CycleResult], int]:
+    built = build_runtime(settings, db, metrics, stage)
+    rt = built.runtime
+    try:
+        preflight(rt)
+        with log_context(run_id=f"{rt.ledger_id}-{token}"), span("startup_recovery"):
+            unresolved = recover(db, rt.resolver)
+        plan = LoopPlan(
+            max_cycles=max_cycles if loop else 1,
+            cycle_seconds=cycle_seconds,
+            jitter_ratio=settings.loop.jitter_ratio,
+            advance=built.advance,
+            after_cycle=guard.after_cycle,
+        )
+        flag = StopFlag()
+        with stop_on_signals(flag), log_context(run_id=f"{rt.ledger_id}-{token}"):
+            results = run_loop(rt, plan, flag)
+    finally:
+        rt.close()
+        guard.close()
+    return results, unresolved
 
 
 def preflight(rt: Runtime) -> None:
@@ -121,8 +169,14 @@ def preflight(rt: Runtime) -> None:
 def ledger_verify(path: Path) -> tuple[bool, str]:
     """The hash chain and projections, then the accounting of every portfolio cycle."""
     with Database.open_readonly(path) as db:
-        report = verify_ledger(db)
-        accounting = verify_accounting(db)
+        try:
+            report = verify_ledger(db)
+            accounting = verify_accounting(db)
+        except sqlite3.DatabaseError as e:
+            return False, (
+                f"ledger verification FAILED: {path} is damaged ({e}); restore it from a backup"
+                " (runbooks/ledger-refused-at-start.md)"
+            )
     problems = [*report.problems, *accounting.problems]
     if problems:
         return False, "ledger verification FAILED:\n" + "\n".join(f"  - {p}" for p in problems)
@@ -139,6 +193,24 @@ def ledger_verify(path: Path) -> tuple[bool, str]:
             f" daily PnL {canonical(reading.daily_pnl)}, realised PnL {canonical(last.realized_pnl)}"
         )
     return True, "\n".join(lines)
+
+
+def ledger_init(path: Path) -> str:
+    """Create a new ledger at `path`; never over an existing file (CommandError, exit 2)."""
+    if path.exists() or path.is_symlink():
+        raise CommandError(
+            f"{path} exists; refusing to overwrite it. To start a new ledger on purpose, move it"
+            " (and its -wal and -shm files) away first"
+        )
+    lines = []
+    marker = marker_path(path)
+    if marker.exists():
+        marker.unlink()
+        lines.append(f"removed {marker.name}, the head marker of the ledger that was here")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open_checked(path, synchronous="FULL", clock=SystemClock()) as db:
+        lines.append(f"created ledger {db.path} (schema version {db.schema_version})")
+    return "\n".join(lines)
 
 
 def ledger_show(path: Path) -> str:

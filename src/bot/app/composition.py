@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
 from bot.domain.events import EventType
+from bot.execution.balance_drift import BalanceDriftGuard, DriftTolerance
 from bot.execution.executor import Executor
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
@@ -58,6 +59,8 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics, stag
         policy=UncertainPolicy(
             probe_limit=settings.execution.uncertain_probe_limit,
             window_ms=settings.execution.uncertain_window_ms,
+            backoff_base_ms=int(settings.loop.cycle_seconds * 1000),
+            backoff_max_ms=settings.reconcile.unknown_probe_max_interval_ms,
         ),
     )
     runtime = Runtime(
@@ -82,6 +85,15 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics, stag
         stage=stage_profile(settings, stage, database, metrics, lambda: exchange_clock.offset_ms),
         ledger_id=_ledger_id(database),
         exchange_clock=exchange_clock,
+        drift_guard=BalanceDriftGuard(
+            database=database,
+            clock=clock,
+            tolerance=DriftTolerance(
+                ratio=settings.reconcile.balance_drift_ratio,
+                absolute=settings.reconcile.balance_drift_abs,
+                cycles=settings.reconcile.balance_drift_cycles,
+            ),
+        ),
         close_hooks=adapters.closers,
         stream=adapters.stream,
         exchange_degraded=lambda: guards.breaker.degraded,

@@ -61,7 +61,8 @@ def run_cycle(rt: Runtime) -> CycleResult:
         except StoreError as error:
             # The ledger refused a write or holds state that no longer reads: stop trading
             # altogether, after saying so in the ledger.
-            log.critical("ledger error: stopping", extra={"fields": {"error": str(error)}}, exc_info=True)
+            # No traceback: the error names the problem and the command prints it as one line.
+            log.critical("ledger error: stopping", extra={"fields": {"error": str(error)}})
             _complete(rt, cycle_id, "failed", counters, time.perf_counter() - started, max_age)
             raise
     duration_s = time.perf_counter() - started
@@ -99,6 +100,8 @@ def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot
 
 
 def _reconcile(rt: Runtime, rules: Mapping[str, PairRules], account: AccountSnapshot) -> AccountSnapshot:
+    # Before anything is recorded: the exchange holding orders of ours the ledger lacks stops it all.
+    rt.reconciler.refuse_if_behind(account.open_orders)
     rt.resolver.resolve_all()  # first, so fills of a just-found order are linked to it
     if rt.stream is not None:
         rt.reconciler.confirm_deleted(rt.stream.deletions())  # BTCTurk confirms cancels on the stream
@@ -117,7 +120,7 @@ def _trade(
 ) -> dict[str, int]:
     view = read_ledger_view(rt.database, rt.stage.symbols())
     rt.report_unknown_orders(sum(1 for o in view.working_orders if o.status is OrderStatus.UNKNOWN))
-    rt.report_drift(view.balances, account)
+    drifted = rt.report_drift(view.balances, account)
     inputs = CycleInputs(
         cycle_id=cycle_id,
         now_ms=rt.clock.now_ms(),
@@ -125,7 +128,7 @@ def _trade(
         market=market,
         account=account,
         view=view,
-        safety=rt.safety(view.frozen_symbols),
+        safety=rt.safety(view.frozen_symbols, balance_drift=drifted, foreign_open=bool(view.foreign_orders)),
     )
     plan = rt.stage.plan(inputs)
     planned = _record_decisions(rt, cycle_id, plan)

@@ -7,7 +7,9 @@ from typing import Literal
 from bot.app.lock import InstanceLocked
 from bot.config import ConfigError
 from bot.exchange.errors import AuthError
+from bot.obs.metrics import MetricsAddressUnusable
 from bot.store import DatabaseTooNew, StoreError
+from bot.store.errors import FencingLost
 
 Kind = Literal["config", "locked", "database", "auth"]
 EXIT_CODES: dict[Kind, int] = {"config": 2, "locked": 3, "database": 4, "auth": 5}
@@ -18,9 +20,9 @@ class CommandError(Exception):
 
 
 def classify(error: BaseException) -> Kind | None:
-    if isinstance(error, ConfigError | CommandError):
+    if isinstance(error, ConfigError | CommandError | MetricsAddressUnusable):
         return "config"
-    if isinstance(error, InstanceLocked):
+    if isinstance(error, InstanceLocked | FencingLost):
         return "locked"
     if isinstance(error, DatabaseTooNew | StoreError):
         return "database"

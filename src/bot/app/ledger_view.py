@@ -1,4 +1,4 @@
-"""The ledger's view for one cycle: positions, working orders, cooldown clocks, frozen symbols."""
+"""The ledger's view for one cycle: positions, working and foreign orders, cooldown clocks, frozen symbols."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.account import Position
+from bot.domain.foreign_orders import ForeignOrder
 from bot.domain.money import ZERO, exact_product
 from bot.domain.orders import Order, OrderStatus, Side
 from bot.store.db import Database
@@ -22,6 +23,7 @@ class LedgerView:
     last_submit_ms: Mapping[tuple[str, Side], int]
     frozen_symbols: frozenset[str]
     unresolved_buy_notional: Decimal  # quote held back for buys that may exist on the exchange
+    foreign_orders: Sequence[ForeignOrder] = ()  # open on the account, not placed by this ledger
 
 
 def _unresolved_buy(order: Order) -> bool:
@@ -46,4 +48,5 @@ def read_ledger_view(database: Database, symbols: Sequence[str]) -> LedgerView:
             unresolved_buy_notional=sum(
                 (exact_product(o.price, o.remaining_quantity) for o in working if _unresolved_buy(o)), ZERO
             ),
+            foreign_orders=uow.foreign_orders.open(),
         )

@@ -10,9 +10,8 @@ from filelock import FileLock, Timeout
 
 from bot.domain.clock import Clock
 from bot.domain.events import EventType
-from bot.store.db import Database
-
-FENCING_KEY = "lock.fencing_token"
+from bot.store.db import FENCING_KEY, Database
+from bot.store.errors import StoreError
 
 
 class InstanceLocked(RuntimeError):
@@ -38,9 +37,15 @@ class InstanceLock:
                 f"another bot process holds {self._path} ({owner}); stop it first, "
                 "or point this run at a different store.path"
             ) from e
+        except OSError as e:
+            raise StoreError(
+                f"cannot create the lock file {self._path}: {e.strerror or e}; the ledger's folder must"
+                " be writable (a read-only filesystem or missing permissions?)"
+            ) from e
         self._owner.write_text(f"pid {os.getpid()}\n")
 
     def record_token(self, database: Database, clock: Clock) -> int:
+        """Take the ledger over with a new fencing token and fence every later write on it."""
         with database.unit_of_work() as uow:
             token = int(uow.state.get(FENCING_KEY) or "0") + 1
             uow.record(
@@ -48,6 +53,7 @@ class InstanceLock:
             )
             uow.commit()
         self.fencing_token = token
+        database.fence(token)
         return token
 
     def release(self) -> None:

@@ -23,6 +23,8 @@ class LoopPlan:
     jitter_ratio: float
     # Replay runs move their own clock and never wait on the wall clock.
     advance: Callable[[], bool] | None = None
+    # After every cycle (the ledger guard: head marker, periodic integrity check).
+    after_cycle: Callable[[], None] = lambda: None
 
 
 class StopFlag:
@@ -75,9 +77,12 @@ def run_loop(
             extra={"fields": {"cycle_id": result.cycle_id, "status": result.status, **result.counters}},
         )
         if plan.advance is not None:
-            if not plan.advance():
+            exhausted = not plan.advance()
+            plan.after_cycle()
+            if exhausted:
                 flag.stop("replay dataset exhausted")
             continue
+        plan.after_cycle()
         if plan.max_cycles and len(results) >= plan.max_cycles:
             break
         jitter = plan.cycle_seconds * plan.jitter_ratio * (2 * rng.random() - 1)

@@ -7,24 +7,32 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
+from bot.app.clocks import SystemClock
 from bot.app.composition import build_runtime
 from bot.app.errors import CommandError
 from bot.app.kill_switch import clear_kill_switch, read_kill_switch, trip_kill_switch
+from bot.app.ledger_access import open_checked
 from bot.app.lock import InstanceLock
 from bot.app.stream import wall_ms
-from bot.config import Settings
+from bot.config import Settings, secret_values
 from bot.execution.operator import CannotResolve, resolve_not_placed
 from bot.obs.logging import configure_logging
 from bot.obs.metrics import Metrics
 from bot.risk.kill_switch import KillSwitch
-from bot.store import Database
 
 
 def settle_unknown_order(settings: Settings, client_order_id: str, reason: str) -> str:
     path = settings.store.path
     if not path.exists():
         raise CommandError(f"no ledger at {path}")
-    with InstanceLock(path), Database.open(path, synchronous=settings.store.synchronous) as db:
+    obs = settings.observability
+    configure_logging(obs.log_level, obs.log_format, sys.stderr, secrets=secret_values(settings))
+    wall = SystemClock()
+    with (
+        InstanceLock(path) as lock,
+        open_checked(path, synchronous=settings.store.synchronous, clock=wall, create=False) as db,
+    ):
+        lock.record_token(db, wall)
         rt = build_runtime(settings, db, Metrics()).runtime
         try:
             status = resolve_not_placed(db, rt.resolver, rt.clock, client_order_id, reason)
@@ -39,13 +47,15 @@ def settle_unknown_order(settings: Settings, client_order_id: str, reason: str) 
 
 def kill_switch(settings: Settings, action: str, reason: str | None, expires_in_s: float | None) -> str:
     """`on` trips the latched kill switch, `off` clears it, `status` reads it (wall-clock times)."""
-    configure_logging(settings.observability.log_level, settings.observability.log_format, sys.stderr)
+    obs = settings.observability
+    configure_logging(obs.log_level, obs.log_format, sys.stderr, secrets=secret_values(settings))
     path = settings.store.path
     if action != "on" and not path.exists():
         raise CommandError(f"no ledger at {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     now = wall_ms()
-    with Database.open(path, synchronous=settings.store.synchronous) as db:
+    # No instance lock: the switch must work while a daemon runs (its next cycle obeys it).
+    with open_checked(path, synchronous=settings.store.synchronous, clock=SystemClock()) as db:
         if action == "on":
             expires = None if expires_in_s is None else now + int(expires_in_s * 1000)
             switch = trip_kill_switch(

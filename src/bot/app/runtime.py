@@ -17,10 +17,10 @@ from bot.domain.clock import Clock
 from bot.domain.decisions import Decision
 from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
-from bot.domain.money import ZERO
 from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway, MarketDataSource
+from bot.execution.balance_drift import BalanceDriftGuard, drift_by_asset
 from bot.execution.executor import Executor
 from bot.execution.opening import seed_opening_balances
 from bot.execution.reconcile import Reconciler
@@ -48,6 +48,7 @@ class Runtime:
     stage: StageProfile
     ledger_id: str
     exchange_clock: ExchangeClock
+    drift_guard: BalanceDriftGuard
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
     exchange_degraded: Callable[[], bool] = lambda: False
     stream: Stream | None = None
@@ -70,7 +71,10 @@ class Runtime:
                 )
         return self._rules
 
-    def safety(self, frozen_symbols: frozenset[str]) -> SafetyState:
+    def safety(
+        self, frozen_symbols: frozenset[str], *, balance_drift: bool = False, foreign_open: bool = False
+    ) -> SafetyState:
+        """The gate's inputs; `foreign_open` stops submits only if reconcile.foreign_orders = "halt"."""
         s = self.settings
         kill_switch = s.safety.kill_switch or read_kill_switch(self.database).engaged(wall_ms())
         self.metrics.kill_switch_engaged.set(1 if kill_switch else 0)
@@ -82,20 +86,20 @@ class Runtime:
             max_data_age_ms=s.market_data.max_age_ms,
             frozen_symbols=frozen_symbols,
             exchange_degraded=self.exchange_degraded(),
+            balance_drift=balance_drift,
+            foreign_orders_halt=foreign_open and s.reconcile.foreign_orders == "halt",
         )
 
     def seed_balances_once(self, account: AccountSnapshot) -> None:
         seed_opening_balances(self.database, account, self.clock)
 
-    def report_drift(self, ledger_balances: Mapping[str, Decimal], account: AccountSnapshot) -> None:
-        """Ledger total minus exchange total per asset; non-zero means something was missed."""
-        assets = set(ledger_balances) | set(account.balances)
-        for asset in sorted(assets):
-            exchange_total = account.balances[asset].total if asset in account.balances else ZERO
-            drift = ledger_balances.get(asset, ZERO) - exchange_total
+    def report_drift(self, ledger_balances: Mapping[str, Decimal], account: AccountSnapshot) -> bool:
+        """Ledger total minus exchange total per asset, as a gauge every cycle; True while drift
+        beyond `reconcile.balance_drift_*` freezes new submits (logged and recorded once per change)."""
+        exchange_totals = {asset: balance.total for asset, balance in account.balances.items()}
+        for asset, drift in drift_by_asset(ledger_balances, exchange_totals).items():
             self.metrics.ledger_balance_drift.labels(asset=asset).set(float(drift))
-            if drift != ZERO:
-                log.warning("ledger balance drift", extra={"fields": {"asset": asset, "drift": str(drift)}})
+        return self.drift_guard.assess(ledger_balances, exchange_totals)
 
     def report_market(self, market: MarketSnapshot) -> None:
         self.metrics.exchange_degraded.set(1 if self.exchange_degraded() else 0)

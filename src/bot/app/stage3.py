@@ -49,6 +49,7 @@ def check_context(inputs: CycleInputs) -> CheckContext:
         rules=inputs.rules,
         safety=inputs.safety,
         unresolved_buy_notional_try=view.unresolved_buy_notional,
+        foreign_orders=view.foreign_orders,
     )
 
 

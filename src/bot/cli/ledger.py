@@ -41,3 +41,14 @@ def show(config_path: Path | None, assignments: tuple[str, ...], db_path: Path |
     """Balances, positions, working orders and the last cycles."""
     with exit_on_known_errors():
         click.echo(commands.ledger_show(_resolve(config_path, assignments, db_path)))
+
+
+@ledger.command()
+@common
+@db_option
+def init(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> None:
+    """Start a new, empty ledger on purpose. Refuses any existing file at the path (even an empty
+    one): move it away first. A run creates a ledger by itself only where nothing ever was."""
+    with exit_on_known_errors():
+        path = db_path or commands.load(config_path, parse_assignments(assignments)).settings.store.path
+        click.echo(commands.ledger_init(path))

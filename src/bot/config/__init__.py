@@ -26,7 +26,7 @@ from bot.config.schema import (
     StrategySettings,
     UniverseSettings,
 )
-from bot.config.secrets import redacted
+from bot.config.secrets import redacted, secret_values
 
 __all__ = [
     "CONFIG_PATH_ENV",
@@ -51,4 +51,5 @@ __all__ = [
     "load_settings",
     "redacted",
     "render_settings",
+    "secret_values",
 ]

@@ -91,6 +91,7 @@ class BudgetSettings(_Group):
     data_age_observe_ms: Integer = Field(120_000, ge=0)
     reject_rate_reduce_ratio: Ratio = Field(Decimal("0.3"), ge=0)
     reject_rate_observe_ratio: Ratio = Field(Decimal("0.6"), ge=0)
+    reject_rate_min_submits: Integer = Field(10, ge=1)
     loss_streak_reduce: Integer = Field(4, ge=1)
     loss_streak_observe: Integer = Field(8, ge=1)
     volatility_window: Integer = Field(30, ge=2)
@@ -165,6 +166,9 @@ class SelfFinancingSettings(_Group):
 
 class AccountingSettings(_Group):
     day_boundary_offset_ms: Integer = Field(0, ge=0, lt=86_400_000)  # 0: UTC midnight
+    # A held symbol without a mark is valued at its last known mark for at most this long; then
+    # the valuation is incomplete (no peak, drawdown or daily PnL from it, no new orders).
+    max_mark_age_ms: Integer = Field(900_000, ge=0)
 
 
 class KillSwitchSettings(_Group):

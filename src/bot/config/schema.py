@@ -11,8 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.config.api_keys import ApiKey, ApiSecret
 from bot.config.consistency import CrossFieldProblems, cross_field_problems
 from bot.config.portfolio_schema import (
     AccountingSettings,
@@ -56,8 +57,8 @@ class ExchangeSettings(_Group):
     max_clock_skew_ms: Integer = Field(1_000, ge=0)  # reported beyond this
     clock_sync_interval_s: Seconds = Field(300.0, gt=0)  # re-measure the exchange's clock this often
     # Never from TOML: env BOT_EXCHANGE__API_KEY / BOT_EXCHANGE__API_SECRET, or the *_file keys.
-    api_key: SecretStr | None = None
-    api_secret: SecretStr | None = None
+    api_key: ApiKey | None = None
+    api_secret: ApiSecret | None = None  # base64, as BTCTurk issues it
     api_key_file: Path | None = None
     api_secret_file: Path | None = None
 
@@ -115,6 +116,25 @@ class ExecutionSettings(_Group):
     fill_lookback_ms: Integer = Field(120_000, gt=0)
 
 
+class ReconcileSettings(_Group):
+    """What the reconcile step does when the exchange and the ledger disagree."""
+
+    foreign_orders: Literal["respect", "halt"] = "respect"  # halt: no new submits while one is open
+    # Ledger vs exchange total per asset; beyond max(absolute, ratio x exchange total) it drifts.
+    balance_drift_ratio: ExactDecimal = Field(Decimal("0.001"), ge=0)
+    balance_drift_abs: dict[Code, ExactDecimal] = Field(default_factory=dict)
+    balance_drift_cycles: Integer = Field(3, ge=1)  # consecutive drifting cycles before it freezes
+    unknown_probe_max_interval_ms: Integer = Field(600_000, gt=0)  # backoff ceiling for lookups
+
+    @field_validator("balance_drift_abs")
+    @classmethod
+    def _non_negative(cls, tolerances: dict[str, Decimal]) -> dict[str, Decimal]:
+        negative = sorted(asset for asset, amount in tolerances.items() if amount < 0)
+        if negative:
+            raise ValueError(f"tolerances must be >= 0; negative for: {', '.join(negative)}")
+        return tolerances
+
+
 class SafetySettings(_Group):
     dry_run: bool = False
     kill_switch: bool = False
@@ -144,6 +164,9 @@ class PaperSettings(_Group):
 class StoreSettings(_Group):
     path: Path = Path("var/bot.sqlite")
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # A running daemon re-checks the events appended since the last integrity checkpoint every
+    # this many events, so a restart after a crash never replays more (bot.store.integrity).
+    integrity_check_events: Integer = Field(10_000, ge=100)
 
     _upper = field_validator("synchronous", mode="before")(_upper_case)
 
@@ -174,6 +197,7 @@ class Settings(_Group):
     risk: RiskSettings = Field(default_factory=RiskSettings)
     capital: CapitalSettings = Field(default_factory=CapitalSettings)
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     paper: PaperSettings = Field(default_factory=PaperSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)

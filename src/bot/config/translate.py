@@ -70,6 +70,8 @@ def _one(error: ErrorDetails, merged: Layer) -> list[str]:
             f'quote the value as a string: {loc[-1]} = "{value}"'
         ]
     message = str(cause) if isinstance(cause, Exception) else error["msg"]
+    if leaf in SECRET_KEYS:  # never "got <value>", not even redacted: the message says what is wrong
+        return [f"{path} (from {origin}) {message}"]
     if leaf not in leaf_fields():  # a rule across a section's keys: they are named in the message
         return [f"{path}: {message}"]
     if path == leaf:

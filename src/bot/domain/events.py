@@ -25,3 +25,8 @@ class EventType(StrEnum):
     RISK_MODE_CHANGED = "RiskModeChanged"
     KILL_SWITCH_CHANGED = "KillSwitchChanged"
     UNIVERSE_CHANGED = "UniverseChanged"
+    ORDER_MISSING_ON_EXCHANGE = "OrderMissingOnExchange"  # neither open nor found: now uncertain
+    FOREIGN_ORDER_SEEN = "ForeignOrderSeen"  # an open order on the account that no ledger order is
+    FOREIGN_ORDER_GONE = "ForeignOrderGone"  # it left the exchange's open orders
+    BALANCE_DRIFT_CHANGED = "BalanceDriftChanged"  # the drift freeze started or cleared
+    LEDGER_CHECKED = "LedgerChecked"  # the start-up integrity check passed; carries its checkpoint

@@ -6,7 +6,11 @@ is random per database, so a fresh ledger never reuses the ids of an old one on 
 
 from __future__ import annotations
 
+import re
+
 MAX_LENGTH = 50
+# Any ledger's ids, not only this one's: a restored backup or a second ledger uses another id.
+_SCHEME = re.compile(r"b[0-9]+-[^-\s]{1,8}-[0-9]+-[0-9]+")
 
 
 def client_order_id(*, stage: str, ledger_id: str, cycle_id: int, action_index: int) -> str:
@@ -14,3 +18,8 @@ def client_order_id(*, stage: str, ledger_id: str, cycle_id: int, action_index: 
     if len(value) > MAX_LENGTH:
         raise ValueError(f"client order id {value!r} exceeds {MAX_LENGTH} characters")
     return value
+
+
+def is_bot_client_id(value: str | None) -> bool:
+    """True for an id in this bot's scheme, whichever ledger gave it (`b3-1a2b3c4d-17-0`)."""
+    return value is not None and _SCHEME.fullmatch(value) is not None

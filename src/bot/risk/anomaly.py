@@ -15,9 +15,13 @@ from decimal import Decimal
 from bot.domain.json_fields import decimal_field, enum_field, int_field, object_list_field
 from bot.domain.money import canonical
 from bot.domain.risk import RiskMode
+from bot.risk.reject_rate import NO_SUBMITS, SubmitOutcomes, reject_rate
 from bot.risk.risk_budget import ModeTransition, strictest
 
-_INT_FIELDS = ("data_age_ms", "cycle_latency_ms", "submits", "rejects", "clock_skew_ms")
+_INT_FIELDS = ("data_age_ms", "cycle_latency_ms", "accepted", "rejects", "clock_skew_ms")
+# Windows recorded before the reject rate counted rejected submits as submitted stored the
+# accepted ones as "submits".
+_LEGACY_ACCEPTED = "submits"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,13 +30,13 @@ class Observation:
 
     data_age_ms: int  # oldest market data among traded symbols
     cycle_latency_ms: int
-    submits: int
-    rejects: int
+    accepted: int  # submits the exchange accepted
+    rejects: int  # submits the exchange rejected
     equity_divergence_ratio: Decimal  # |ledger equity - exchange equity| / ledger equity
     clock_skew_ms: int  # |exchange clock offset|
 
     def __post_init__(self) -> None:
-        for name in ("cycle_latency_ms", "submits", "rejects", "clock_skew_ms"):
+        for name in ("cycle_latency_ms", "accepted", "rejects", "clock_skew_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must be >= 0, got {getattr(self, name)}")
         if self.equity_divergence_ratio < 0:
@@ -43,8 +47,14 @@ class Observation:
         data["equity_divergence_ratio"] = canonical(self.equity_divergence_ratio)
         return data
 
+    @property
+    def submits(self) -> SubmitOutcomes:
+        return SubmitOutcomes(accepted=self.accepted, rejected=self.rejects)
+
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Observation:
+        if "accepted" not in data and _LEGACY_ACCEPTED in data:
+            data = {**data, "accepted": data[_LEGACY_ACCEPTED]}
         ints = {name: int_field(data, name) for name in _INT_FIELDS}
         return cls(equity_divergence_ratio=decimal_field(data, "equity_divergence_ratio"), **ints)
 
@@ -57,9 +67,9 @@ class AnomalyPolicy:
     stale_cycles_to_observe: int
     latency_spike_ms: int  # a cycle slower than this is a spike
     latency_spikes_to_reduce: int  # spikes within the window
-    reject_ratio_to_reduce: Decimal  # rejects / submits summed over the window
+    reject_ratio_to_reduce: Decimal  # rejected / submitted (accepted + rejected) over the window
     reject_ratio_to_observe: Decimal
-    min_submits_for_ratio: int  # fewer submits in the window: the ratio says nothing
+    min_submits_for_ratio: int  # fewer submits (accepted + rejected) in the window: no ratio
     divergence_ratio_to_reduce: Decimal  # latest cycle's equity divergence
     divergence_ratio_to_observe: Decimal
     clock_skew_ms_to_reduce: int  # latest cycle's clock skew
@@ -158,7 +168,7 @@ def _detect(window: tuple[Observation, ...], policy: AnomalyPolicy) -> list[tupl
     latest = window[-1]
     stale = sum(1 for o in window if o.data_age_ms > policy.stale_data_ms)
     spikes = sum(1 for o in window if o.cycle_latency_ms > policy.latency_spike_ms)
-    submits = sum(o.submits for o in window)
+    submits = sum((o.submits for o in window), NO_SUBMITS)
     p = policy
     grades = [
         _grade(
@@ -176,8 +186,8 @@ def _detect(window: tuple[Observation, ...], policy: AnomalyPolicy) -> list[tupl
         ),
         _grade("clock_skew_ms", latest.clock_skew_ms, p.clock_skew_ms_to_reduce, p.clock_skew_ms_to_observe),
     ]
-    if submits >= p.min_submits_for_ratio:
-        ratio = Decimal(sum(o.rejects for o in window)) / submits
+    ratio = reject_rate(submits, min_submits=p.min_submits_for_ratio)
+    if ratio is not None:
         grades.append(_grade("reject_ratio", ratio, p.reject_ratio_to_reduce, p.reject_ratio_to_observe))
     return [grade for grade in grades if grade is not None]
 

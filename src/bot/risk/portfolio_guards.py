@@ -75,12 +75,15 @@ def check_min_profit(
 
 
 def check_open_orders_total(ctx: PortfolioContext, limits: PortfolioLimits, budget: CycleBudget) -> None:
-    """Refuses a submit once working orders (replaced ones included) plus this cycle's reach the cap."""
+    """Refuses a submit once working orders (replaced ones included), foreign open orders and this
+    cycle's submits reach the cap."""
     working = len(ctx.base.working_orders)
-    if working + budget.submits >= limits.max_open_orders:
+    foreign = len(ctx.base.foreign_orders)
+    if working + foreign + budget.submits >= limits.max_open_orders:
         raise Refused(
             DecisionLayer.RISK_POLICY,
             ReasonCode.MAX_OPEN_ORDERS,
             working=str(working),
+            foreign=str(foreign),
             limit=str(limits.max_open_orders),
         )

@@ -126,6 +126,11 @@ def load_fault_profile(path: Path | str) -> FaultProfile:
         raise FaultProfileError(f"{source}: cannot read: {e.strerror or e}") from e
     except tomllib.TOMLDecodeError as e:
         raise FaultProfileError(f"{source}: invalid TOML: {e}") from e
+    except UnicodeDecodeError as e:
+        raise FaultProfileError(
+            f"{source}: byte {e.start} is not UTF-8 (0x{e.object[e.start]:02x}); TOML must be UTF-8:"
+            " re-save the file as UTF-8"
+        ) from e
     try:
         return FaultProfile.model_validate(data)
     except ValidationError as e:

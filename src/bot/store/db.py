@@ -10,7 +10,8 @@ from types import TracebackType
 from typing import Literal
 from urllib.parse import quote
 
-from bot.store.errors import DatabaseTooNew, StoreError
+from bot.store.errors import DatabaseTooNew, FencingLost, LedgerRefused, StoreError
+from bot.store.head import marker_path, read_head
 from bot.store.migrations import latest_version, migrate, schema_version
 from bot.store.repositories import Repositories
 from bot.store.unit_of_work import UnitOfWork
@@ -20,6 +21,7 @@ MEMORY = ":memory:"
 _Connect = Callable[[], sqlite3.Connection]
 
 _open_paths: set[str] = set()  # files this process holds a connection to
+FENCING_KEY = "lock.fencing_token"  # state key: the token of the process that holds the ledger
 
 
 class Database(Repositories):
@@ -33,6 +35,7 @@ class Database(Repositories):
         self._path = path
         self._readonly = readonly
         self._uow_active = False
+        self._fence: str | None = None
 
     @classmethod
     def open(
@@ -40,18 +43,22 @@ class Database(Repositories):
     ) -> Database:
         """Open (creating if allowed) and migrate a ledger; `synchronous` is FULL live, NORMAL for backtests.
 
-        Raises DatabaseTooNew, without writing anything, for a file from a newer bot, and
-        StoreError for a missing file (create=False), a file that is not a ledger, or a failed migration.
+        A ledger is created only where no file exists and no head marker says one existed
+        (`bot.store.head`): an existing file that is empty, not SQLite or has no ledger schema is
+        refused (LedgerRefused), never initialised over. Raises DatabaseTooNew, without writing
+        anything, for a file from a newer bot, and StoreError for a missing file (create=False), a
+        folder it cannot write, or a failed migration.
         """
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
         name = _name(path)
-        if name != MEMORY and not create and not Path(name).exists():
-            raise StoreError(f"no ledger at {name} (and create=False)")
+        existed = name != MEMORY and Path(name).exists()
+        if name != MEMORY:
+            _refuse_unusable_file(name, existed=existed, create=create)
         conn = _claim(name, lambda: sqlite3.connect(name, isolation_level=None))
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            _check_version(conn, name, allow_older=True)  # before anything that writes
+            _check_version(conn, name, allow_older=True, existed=existed)  # before anything that writes
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {synchronous}")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -74,7 +81,7 @@ class Database(Repositories):
         conn = _claim(name, lambda: sqlite3.connect(uri, uri=True, isolation_level=None))
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            _check_version(conn, name, allow_older=False)
+            _check_version(conn, name, allow_older=False, existed=True)
             conn.execute("PRAGMA query_only = ON")
         except BaseException:
             _release(name, conn)
@@ -106,7 +113,25 @@ class Database(Repositories):
         if self._uow_active:
             raise StoreError("a unit of work is already active on this ledger (they do not nest)")
         self._uow_active = True
-        return UnitOfWork(self._conn, on_close=self._uow_closed)
+        return UnitOfWork(self._conn, on_close=self._uow_closed, fence=self._check_fence)
+
+    def fence(self, token: int) -> None:
+        """From now on every write transaction first checks that the ledger's fencing token is still
+        `token`: once another process has taken the ledger over (a newer token), writes raise
+        FencingLost instead of interleaving with the new owner's."""
+        self._fence = str(token)
+
+    def _check_fence(self) -> None:
+        if self._fence is None:
+            return
+        row = self._conn.execute("SELECT value FROM state WHERE key = ?", (FENCING_KEY,)).fetchone()
+        current = None if row is None else str(row[0])
+        if current != self._fence:
+            raise FencingLost(
+                f"ledger {self._path} was taken over by another process (fencing token {current},"
+                f" this process holds {self._fence}); this process stops writing. Check that only"
+                " one bot runs on this ledger (a stale lock on a network filesystem, a paused VM)"
+            )
 
     def close(self) -> None:
         _release(self._path, self._conn)
@@ -145,25 +170,70 @@ def _release(name: str, conn: sqlite3.Connection) -> None:
     _open_paths.discard(name)
 
 
-def _check_version(conn: sqlite3.Connection, name: str, *, allow_older: bool) -> None:
+def _refuse_unusable_file(name: str, *, existed: bool, create: bool) -> None:
+    """Refuse, before connecting, what SQLite would otherwise open (or create) silently."""
+    path = Path(name)
+    if not existed:
+        if not create:
+            raise StoreError(f"no ledger at {name} (and create=False)")
+        head = read_head(name)
+        if head is not None:
+            raise LedgerRefused(
+                f"no ledger at {name}, but {marker_path(name).name} beside it says one reached event"
+                f" {head.seq}: it was deleted or moved. Restore it; to start a new ledger here on"
+                f" purpose, run `bot ledger init --db {name}` (runbooks/ledger-refused-at-start.md)"
+            )
+        folder = path.parent
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(f"cannot create ledger {name}: the folder {folder} is not writable")
+        return
+    if path.is_dir():
+        raise StoreError(f"{name} is a folder, not a ledger file; point store.path at a file")
+    if path.stat().st_size == 0:
+        raise LedgerRefused(
+            f"ledger {name} refused: the file is empty (0 bytes): it was truncated or never written."
+            f" Restore it from a backup; to start a new ledger on purpose, move it away and run"
+            f" `bot ledger init --db {name}` (runbooks/ledger-refused-at-start.md)"
+        )
+    for target in (path, path.parent):
+        if not os.access(target, os.W_OK):
+            raise StoreError(
+                f"ledger {name} cannot be written: {target} is read-only (a read-only filesystem or"
+                " missing permissions). Writing commands need the file and its folder writable (the"
+                " -wal and -shm files live beside it); `bot ledger show` and `verify` only read"
+            )
+
+
+def _check_version(conn: sqlite3.Connection, name: str, *, allow_older: bool, existed: bool) -> None:
     """Refuse a file that is not a ledger or is newer than this code, reading only."""
     known = latest_version()
     try:
         version = schema_version(conn)
         tables = int(conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0])
     except sqlite3.DatabaseError as e:
-        raise StoreError(f"{name} is not a bot ledger (not a readable SQLite database: {e})") from e
+        raise LedgerRefused(
+            f"{name} is not a bot ledger (not a readable SQLite database: {e}); restore it from a"
+            " backup (runbooks/ledger-refused-at-start.md)"
+        ) from e
     if version > known:
         raise DatabaseTooNew(
             f"{name}: ledger schema version {version} is newer than this bot knows (up to {known});"
             " upgrade bot to open it"
         )
     if version == 0 and tables > 0:
-        raise StoreError(
-            f"{name} is a SQLite database but not a bot ledger (tables without a schema version)"
+        raise LedgerRefused(
+            f"{name} is a SQLite database but not a bot ledger (tables without a schema version);"
+            " point store.path at the ledger file"
+        )
+    if version == 0 and existed:
+        raise LedgerRefused(
+            f"ledger {name} refused: the file has no ledger schema and no events (an empty SQLite"
+            " file, or a ledger whose -wal file was lost before its first checkpoint). Restore it"
+            f" and its -wal file; to start a new ledger on purpose, move it away and run"
+            f" `bot ledger init --db {name}` (runbooks/ledger-refused-at-start.md)"
         )
     if not allow_older and version < known:
         raise StoreError(
             f"{name}: ledger schema version {version} is older than {known};"
-            " open it read-write once to migrate"
+            " run any writing command (e.g. `bot kill-switch status`) once to migrate it"
         )

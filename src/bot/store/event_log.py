@@ -51,11 +51,50 @@ def insert(conn: sqlite3.Connection, record: EventRecord) -> None:
 
 def iterate(conn: sqlite3.Connection) -> Iterator[EventRecord]:
     """Every event in sequence order, streamed."""
-    cursor = conn.execute("SELECT seq, ts_ms, type, payload, prev_hash, hash FROM events ORDER BY seq")
+    return iterate_from(conn, 1)
+
+
+def chain_problem(record: EventRecord, *, expected_seq: int, prev_hash: str) -> str | None:
+    """What is wrong with `record` as the event after one with hash `prev_hash`, or None."""
+    where = f"events[seq={record.seq}]"
+    if record.seq != expected_seq:
+        return f"events: seq {record.seq} where {expected_seq} was expected (the log has a gap)"
+    if record.prev_hash != prev_hash:
+        return f"{where}.prev_hash does not match the hash of the event before it (chain broken)"
+    recomputed = event_hash(
+        prev_hash=record.prev_hash,
+        seq=record.seq,
+        ts_ms=record.ts_ms,
+        event_type=record.type,
+        payload=record.payload,
+    )
+    if recomputed != record.hash:
+        return f"{where}.hash: stored {record.hash}, recomputed {recomputed} (the event was altered)"
+    return None
+
+
+def iterate_from(conn: sqlite3.Connection, first_seq: int) -> Iterator[EventRecord]:
+    """Events with seq >= first_seq in sequence order, streamed."""
+    cursor = conn.execute(
+        "SELECT seq, ts_ms, type, payload, prev_hash, hash FROM events WHERE seq >= ? ORDER BY seq",
+        (first_seq,),
+    )
     for seq, ts_ms, event_type, payload, prev_hash, digest in cursor:
         yield EventRecord(
             seq=seq, ts_ms=ts_ms, type=event_type, payload=payload, prev_hash=prev_hash, hash=digest
         )
+
+
+def hash_at(conn: sqlite3.Connection, seq: int) -> str | None:
+    """The stored hash of event `seq` (the genesis hash for seq 0), or None if there is none."""
+    if seq == 0:
+        return GENESIS_HASH
+    row = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def last_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
 
 
 def count(conn: sqlite3.Connection) -> int:

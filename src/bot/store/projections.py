@@ -14,16 +14,16 @@ from decimal import Context, localcontext
 
 from bot.domain.events import EventType
 from bot.domain.money import canonical
+from bot.domain.order_lifecycle import transition_allowed
 from bot.domain.orders import OrderStatus
 from bot.store import event_log
 from bot.store.errors import StoreError
 from bot.store.fill_projection import adopt_orphan_fills, apply_fill, set_balance
+from bot.store.foreign_projection import foreign_order_gone, foreign_order_seen
 from bot.store.payloads import Fields, Payload, canonicalise, dumps
 
 # Pinned so live and verify compute the same digits whatever the caller's decimal context is.
 ARITHMETIC = Context(prec=60)
-
-_ACCEPTABLE_FROM = (OrderStatus.PENDING_SUBMIT, OrderStatus.UNCERTAIN, OrderStatus.UNKNOWN)
 
 
 def apply(conn: sqlite3.Connection, event_type: EventType | str, payload: Payload) -> bool:
@@ -129,8 +129,8 @@ def _order_submit_requested(conn: sqlite3.Connection, fields: Fields) -> bool:
 
 
 def _order_accepted(conn: sqlite3.Connection, fields: Fields) -> bool:
-    # Never a downgrade: an order already open, filling, being canceled or done keeps its status.
-    _set_status(conn, fields, OrderStatus.OPEN, only_from=_ACCEPTABLE_FROM)
+    # Never a downgrade: the table lets only a pending, uncertain or unknown order become open.
+    _set_status(conn, fields, OrderStatus.OPEN)
     conn.execute(
         "UPDATE orders SET exchange_order_id = COALESCE(exchange_order_id, ?) WHERE client_order_id = ?",
         (fields.text("exchange_order_id"), fields.text("client_order_id")),
@@ -162,18 +162,19 @@ def _set_status(
     status: OrderStatus,
     *,
     last_error: str | None = None,
-    only_from: tuple[OrderStatus, ...] | None = None,
 ) -> None:
-    """Move an order to `status` unless it is terminal (or not in `only_from`, when given).
+    """Move an order to `status` if the order lifecycle table (`bot.domain.order_lifecycle`)
+    allows it from the order's current status; otherwise change nothing.
 
-    Only a fill may complete a terminal order (see fill_projection); status events never do.
+    Events report what the exchange said at some moment and may arrive late or twice: a cancel
+    confirmed after the fills completed the order, an acceptance after it was canceled. The
+    status already reached stands; the event stays in the log as what was reported.
     """
     client_order_id = fields.text("client_order_id")
     row = conn.execute("SELECT status FROM orders WHERE client_order_id = ?", (client_order_id,)).fetchone()
     if row is None:
         raise StoreError(f"{fields.event_type}: no order {client_order_id!r} in the ledger")
-    current = OrderStatus(row[0])
-    if current.is_terminal or (only_from is not None and current not in only_from):
+    if not transition_allowed(OrderStatus(row[0]), status):
         return
     conn.execute(
         "UPDATE orders SET status = ?, updated_ms = ?, last_error = COALESCE(?, last_error)"
@@ -216,6 +217,27 @@ def _universe_changed(conn: sqlite3.Connection, fields: Fields) -> bool:
     return True
 
 
+def _ledger_checked(conn: sqlite3.Connection, fields: Fields) -> bool:
+    # A checkpoint changes no projection: it records what they were (bot.store.integrity).
+    fields.integer("through_seq")
+    fields.mapping("snapshot")
+    return True
+
+
+BALANCE_DRIFT_KEY = "reconcile.balance_drift"
+
+
+def _balance_drift_changed(conn: sqlite3.Connection, fields: Fields) -> bool:
+    # The freeze and the assets beyond tolerance when it began; an empty mapping once it cleared.
+    frozen = fields.raw("frozen")
+    if not isinstance(frozen, bool):
+        raise fields.error("frozen", "true or false")
+    drift = {asset: canonical(value) for asset, value in fields.decimal_mapping("drift").items()}
+    value = dumps(canonicalise({"frozen": frozen, "drift": drift, "since_ms": fields.integer("ts_ms")}))
+    _put_state(conn, BALANCE_DRIFT_KEY, value, fields.integer("ts_ms"))
+    return True
+
+
 def _optional_canonical(fields: Fields, key: str) -> str | None:
     value = fields.optional_decimal(key)
     return None if value is None else canonical(value)
@@ -238,4 +260,9 @@ _HANDLERS: dict[EventType, Callable[[sqlite3.Connection, Fields], bool]] = {
     EventType.RISK_MODE_CHANGED: _risk_mode_changed,
     EventType.KILL_SWITCH_CHANGED: _kill_switch_changed,
     EventType.UNIVERSE_CHANGED: _universe_changed,
+    EventType.ORDER_MISSING_ON_EXCHANGE: _status_event(OrderStatus.UNCERTAIN, "message"),
+    EventType.FOREIGN_ORDER_SEEN: foreign_order_seen,
+    EventType.FOREIGN_ORDER_GONE: foreign_order_gone,
+    EventType.BALANCE_DRIFT_CHANGED: _balance_drift_changed,
+    EventType.LEDGER_CHECKED: _ledger_checked,
 }

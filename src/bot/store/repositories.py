@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from bot.domain.account import Position
 from bot.domain.orders import Fill, Order, OrderStatus, Side
+from bot.store.foreign_repository import ForeignOrderRepository
 from bot.store.run_repositories import (
     CycleRepository,
     DecisionRepository,
@@ -146,6 +147,7 @@ class Repositories:
         self.decisions = DecisionRepository(conn)
         self.state = StateRepository(conn)
         self.events = EventRepository(conn)
+        self.foreign_orders = ForeignOrderRepository(conn)
 
 
 def _order(row: tuple[object, ...]) -> Order:

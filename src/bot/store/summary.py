@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.domain.account import Position
+from bot.domain.foreign_orders import ForeignOrder
 from bot.domain.money import canonical
 from bot.domain.orders import Order, OrderStatus
 from bot.store.db import Database
+from bot.store.payloads import loads
+from bot.store.projections import BALANCE_DRIFT_KEY
 from bot.store.records import CycleRecord
 
 DEFAULT_RECENT_CYCLES = 10
@@ -27,6 +30,8 @@ class LedgerSummary:
     order_counts: Mapping[OrderStatus, int] = field(default_factory=dict)
     fill_count: int = 0
     recent_cycles: tuple[CycleRecord, ...] = ()  # newest first
+    foreign_orders: tuple[ForeignOrder, ...] = ()  # open on the account, not placed by this ledger
+    balance_drift: str | None = None  # the recorded drift freeze (canonical JSON), if any
 
 
 def ledger_summary(database: Database, *, recent_cycles: int = DEFAULT_RECENT_CYCLES) -> LedgerSummary:
@@ -42,6 +47,8 @@ def ledger_summary(database: Database, *, recent_cycles: int = DEFAULT_RECENT_CY
         order_counts=database.orders.count_by_status(),
         fill_count=database.fills.count(),
         recent_cycles=tuple(database.cycles.recent(recent_cycles)),
+        foreign_orders=tuple(database.foreign_orders.open()),
+        balance_drift=database.state.get(BALANCE_DRIFT_KEY),
     )
 
 
@@ -57,6 +64,8 @@ def render_summary(summary: LedgerSummary) -> str:
         *_positions(summary.positions),
         "",
         *_orders(summary),
+        *_foreign(summary.foreign_orders),
+        _drift(summary.balance_drift),
         "",
         f"Fills: {summary.fill_count}",
         "",
@@ -97,6 +106,31 @@ def _orders(summary: LedgerSummary) -> list[str]:
             f" @ {canonical(order.price)}  filled {canonical(order.filled_quantity)}  {order.status.value}"
         )
     return lines
+
+
+def _foreign(orders: tuple[ForeignOrder, ...]) -> list[str]:
+    if not orders:
+        return ["Foreign open orders: none"]
+    lines = [f"Foreign open orders ({len(orders)}): not placed by this ledger, counted against caps"]
+    for order in orders:
+        lines.append(
+            f"  exchange id {order.exchange_order_id}  {order.symbol} {order.side.value}"
+            f" {canonical(order.quantity)} @ {canonical(order.price)}"
+            f"  client id {order.client_order_id or '-'}  seen at {order.seen_ms}"
+        )
+    return lines
+
+
+def _drift(recorded: str | None) -> str:
+    state = loads(recorded) if recorded is not None else {}
+    drift = state.get("drift")
+    if state.get("frozen") is not True or not isinstance(drift, dict):
+        return "Balance drift: none beyond tolerance"
+    assets = ", ".join(f"{asset} {value}" for asset, value in drift.items())
+    return (
+        f"Balance drift: new orders frozen (balance_drift) since {state.get('since_ms')}: ledger minus"
+        f" exchange {assets}; see runbooks/exchange-and-ledger-disagree.md"
+    )
 
 
 def _cycles(cycles: tuple[CycleRecord, ...]) -> list[str]:

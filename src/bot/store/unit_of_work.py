@@ -20,10 +20,16 @@ class UnitOfWork(Repositories):
     Repositories (`uow.orders`, `uow.balances`, ...) see this transaction's own writes.
     """
 
-    def __init__(self, conn: sqlite3.Connection, on_close: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        on_close: Callable[[], None],
+        fence: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(conn)
         self._conn = conn
         self._on_close = on_close
+        self._fence = fence
         self._active = False
 
     def __enter__(self) -> UnitOfWork:
@@ -31,7 +37,13 @@ class UnitOfWork(Repositories):
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
             self._on_close()
-            raise StoreError(f"cannot start a ledger transaction: {e}") from e
+            raise StoreError(f"cannot start a ledger transaction: {_explain(e)}") from e
+        try:
+            self._fence()  # under the write lock: no other writer can change the token meanwhile
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            self._on_close()
+            raise
         self._active = True
         return self
 
@@ -59,25 +71,34 @@ class UnitOfWork(Repositories):
                 f"{event_type} payload: 'ts_ms' must be integer epoch milliseconds, got {ts_ms!r}"
             )
         # A savepoint keeps a failed record from leaving half a projection in the transaction.
-        self._conn.execute("SAVEPOINT record_event")
         try:
+            self._conn.execute("SAVEPOINT record_event")
             is_new = projections.apply(self._conn, event_type, stored)
             if is_new:
                 event_log.append(
                     self._conn, ts_ms=ts_ms, event_type=EventType(event_type).value, payload=text
                 )
-        except BaseException:
+        except BaseException as e:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK TO record_event")
                 self._conn.execute("RELEASE record_event")
+            if isinstance(e, sqlite3.Error):
+                raise StoreError(f"cannot record {event_type}: {_explain(e)}") from e
             raise
         self._conn.execute("RELEASE record_event")
         return is_new
 
     def commit(self) -> None:
-        """Commit everything recorded so far; the unit of work is finished afterwards."""
+        """Commit everything recorded so far; the unit of work is finished afterwards.
+
+        A commit the disk refuses raises StoreError and leaves nothing of this unit recorded.
+        """
         self._require_active()
-        self._conn.execute("COMMIT")
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self.rollback()
+            raise StoreError(f"cannot commit to the ledger: {_explain(e)}") from e
         self._finish()
 
     def rollback(self) -> None:
@@ -93,3 +114,16 @@ class UnitOfWork(Repositories):
     def _require_active(self) -> None:
         if not self._active:
             raise StoreError("this unit of work is not active (use it in a `with` block, before commit)")
+
+
+def _explain(error: sqlite3.Error) -> str:
+    """SQLite's message, with what the operator can do for the failures they can fix."""
+    text = str(error)
+    code = getattr(error, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+        return f"{text}: the disk holding the ledger is full; free space there and start again"
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text:
+        return f"{text}: the ledger or its folder is read-only; make both writable"
+    if code == sqlite3.SQLITE_BUSY or "locked" in text:
+        return f"{text}: another process holds the ledger's write lock too long"
+    return text

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from itertools import zip_longest
 
+from bot.domain.events import EventType
 from bot.store import event_log, projections
 from bot.store.db import Database
 from bot.store.errors import StoreError
-from bot.store.event_log import GENESIS_HASH, EventRecord, event_hash
+from bot.store.event_log import GENESIS_HASH, EventRecord
+from bot.store.integrity import snapshot_problem
 from bot.store.payloads import dumps, loads
+from bot.store.table_diff import first_difference
 
 # Projection tables and their primary keys, compared in this order.
 PROJECTION_KEYS = {
@@ -26,6 +28,7 @@ PROJECTION_KEYS = {
     "cycles": "cycle_id",
     "decisions": "id",
     "state": "key",
+    "foreign_orders": "exchange_order_id",
 }
 MAX_REPLAY_PROBLEMS = 20
 
@@ -51,7 +54,7 @@ def verify_ledger(database: Database) -> VerifyReport:
         with Database.in_memory() as scratch:
             checked = _replay(live, scratch.connection, problems)
             for table, key in PROJECTION_KEYS.items():
-                difference = _first_difference(live, scratch.connection, table, key)
+                difference = first_difference(live, scratch.connection, table, key)
                 if difference:
                     problems.append(difference)
     finally:
@@ -69,7 +72,7 @@ def _replay(live: sqlite3.Connection, scratch: sqlite3.Connection, problems: lis
     for record in event_log.iterate(live):
         checked += 1
         if chain_ok:
-            broken = _chain_problem(record, expected_seq=checked, prev_hash=prev_hash)
+            broken = event_log.chain_problem(record, expected_seq=checked, prev_hash=prev_hash)
             if broken:
                 problems.append(broken)
                 chain_ok = False
@@ -84,24 +87,6 @@ def _replay(live: sqlite3.Connection, scratch: sqlite3.Connection, problems: lis
     return checked
 
 
-def _chain_problem(record: EventRecord, *, expected_seq: int, prev_hash: str) -> str | None:
-    where = f"events[seq={record.seq}]"
-    if record.seq != expected_seq:
-        return f"events: seq {record.seq} where {expected_seq} was expected (the log has a gap)"
-    if record.prev_hash != prev_hash:
-        return f"{where}.prev_hash does not match the hash of the event before it (chain broken)"
-    recomputed = event_hash(
-        prev_hash=record.prev_hash,
-        seq=record.seq,
-        ts_ms=record.ts_ms,
-        event_type=record.type,
-        payload=record.payload,
-    )
-    if recomputed != record.hash:
-        return f"{where}.hash: stored {record.hash}, recomputed {recomputed} (the event was altered)"
-    return None
-
-
 def _replay_one(scratch: sqlite3.Connection, record: EventRecord) -> str | None:
     where = f"events[seq={record.seq}] ({record.type})"
     problem = None
@@ -112,6 +97,10 @@ def _replay_one(scratch: sqlite3.Connection, record: EventRecord) -> str | None:
             problem = f"{where}.payload is not canonical JSON"
         elif payload.get("ts_ms") != record.ts_ms:
             problem = f"{where}.ts_ms {record.ts_ms} differs from the payload's {payload.get('ts_ms')!r}"
+        if record.type == EventType.LEDGER_CHECKED.value:
+            mismatch = snapshot_problem(scratch, payload)
+            if mismatch:
+                problem = f"{where}: {mismatch}"
         if not projections.apply(scratch, record.type, payload):
             problem = f"{where} is a duplicate on replay (record() would not have appended it)"
     except (StoreError, ValueError, sqlite3.Error) as e:
@@ -120,24 +109,3 @@ def _replay_one(scratch: sqlite3.Connection, record: EventRecord) -> str | None:
     finally:
         scratch.execute("RELEASE replay_event")
     return problem
-
-
-def _first_difference(
-    live: sqlite3.Connection, scratch: sqlite3.Connection, table: str, key: str
-) -> str | None:
-    """The first row or column where the live table differs from the rebuilt one, or None."""
-    columns = [str(row[1]) for row in scratch.execute(f"PRAGMA table_info({table})")]
-    at = columns.index(key)
-    sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}"
-    for ledger_row, expected_row in zip_longest(live.execute(sql), scratch.execute(sql)):
-        if expected_row is None or (ledger_row is not None and ledger_row[at] < expected_row[at]):
-            return f"{table}[{key}={ledger_row[at]}]: the ledger has a row the events do not give"
-        if ledger_row is None or expected_row[at] < ledger_row[at]:
-            return f"{table}[{key}={expected_row[at]}]: the ledger has no row, the events give one"
-        for column, ledger_value, expected_value in zip(columns, ledger_row, expected_row, strict=True):
-            if ledger_value != expected_value:
-                return (
-                    f"{table}[{key}={ledger_row[at]}].{column}: ledger has {ledger_value!r},"
-                    f" events give {expected_value!r}"
-                )
-    return None

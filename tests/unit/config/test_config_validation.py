@@ -93,7 +93,7 @@ def test_paper_mode_btcturk_adapter_must_stay_on_loopback() -> None:
 
 def test_live_armed_with_wrong_ack_refused() -> None:
     env = {**LIVE, "BOT_SAFETY__LIVE_ARMED": "true", "BOT_SAFETY__LIVE_ACK": "yes"}
-    env |= {"BOT_EXCHANGE__API_KEY": "k", "BOT_EXCHANGE__API_SECRET": "s"}
+    env |= {"BOT_EXCHANGE__API_KEY": "k", "BOT_EXCHANGE__API_SECRET": "c2VjcmV0"}
     message = problems_of(env=env)
     assert "safety.live_ack" in message
     assert LIVE_ACK_PHRASE in message

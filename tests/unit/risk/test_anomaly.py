@@ -33,7 +33,7 @@ POLICY = AnomalyPolicy(
 OK = Observation(
     data_age_ms=300,
     cycle_latency_ms=200,
-    submits=2,
+    accepted=2,
     rejects=0,
     equity_divergence_ratio=D("0"),
     clock_skew_ms=50,
@@ -74,12 +74,12 @@ def test_latency_spikes_raise_to_reduce_only():
 
 
 def test_reject_ratio_needs_enough_submits_over_the_window():
-    rejecting = replace(OK, submits=4, rejects=4)
+    rejecting = replace(OK, accepted=0, rejects=4)
     outcomes = feed(AnomalyState.initial(), [rejecting, rejecting, rejecting])
-    # 4 and 8 submits are below min_submits_for_ratio; 12 submits with 12 rejects is a ratio of 1.
+    # 4 and 8 submits are below min_submits_for_ratio; 12 submits, all rejected, is a ratio of 1.
     assert [o.level for o in outcomes] == [NORMAL, NORMAL, OBSERVE]
     assert outcomes[2].causes == ("reject_ratio=1>=0.5",)
-    some = replace(OK, submits=10, rejects=3)
+    some = replace(OK, accepted=7, rejects=3)
     out = step_anomaly(AnomalyState.initial(), some, POLICY, T0)
     assert (out.level, out.causes) == (REDUCE, ("reject_ratio=0.3>=0.2",))
 
@@ -126,7 +126,7 @@ def test_window_keeps_stale_cycles_until_they_age_out():
 
 
 def test_state_round_trips_through_json_mid_stream_and_behaves_identically():
-    stream = [STALE, SLOW, replace(OK, submits=6, rejects=3), STALE, OK, SLOW, OK, OK, OK, OK, OK, OK]
+    stream = [STALE, SLOW, replace(OK, accepted=3, rejects=3), STALE, OK, SLOW, OK, OK, OK, OK, OK, OK]
     direct = AnomalyState.initial()
     restored = AnomalyState.initial()
     for i, observation in enumerate(stream):
@@ -148,7 +148,7 @@ def test_state_json_shape():
             {
                 "data_age_ms": 300,
                 "cycle_latency_ms": 200,
-                "submits": 2,
+                "accepted": 2,
                 "rejects": 0,
                 "clock_skew_ms": 50,
                 "equity_divergence_ratio": "0.01",
@@ -158,6 +158,14 @@ def test_state_json_shape():
         "healthy_cycles": 1,
     }
     assert AnomalyState.from_json(data) == state
+
+
+def test_a_window_recorded_before_rejects_counted_as_submits_reads_its_accepted_count():
+    # Those windows stored the accepted submits as "submits".
+    legacy = AnomalyState(window=(replace(OK, accepted=3, rejects=1),), level=NORMAL, healthy_cycles=0)
+    data = legacy.to_json()
+    data["window"][0]["submits"] = data["window"][0].pop("accepted")
+    assert AnomalyState.from_json(data) == legacy
 
 
 @pytest.mark.parametrize(
@@ -195,7 +203,7 @@ observations = st.builds(
     Observation,
     data_age_ms=st.integers(0, 30_000),
     cycle_latency_ms=st.integers(0, 6_000),
-    submits=st.integers(0, 5),
+    accepted=st.integers(0, 5),
     rejects=st.integers(0, 5),
     equity_divergence_ratio=st.decimals(min_value=D("0"), max_value=D("0.1"), places=3),
     clock_skew_ms=st.integers(0, 6_000),

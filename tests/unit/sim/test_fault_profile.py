@@ -135,3 +135,10 @@ def test_command_line_profile_then_overrides(tmp_path: Path) -> None:
     assert kept.faults.http_5xx_ratio == 0.5 and kept.faults.frozen_feed
     with pytest.raises(CommandError, match="http_429_ratio"):
         sim_config(None, port=None, speed=None, seed=None, fault_assignments=["http_429_ratio=x"])
+
+
+def test_a_fault_profile_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "faults.toml"
+    path.write_bytes(b'# caf\xe9\nhttp_429_ratio = "0.1"\n')
+    with pytest.raises(FaultProfileError, match=r"byte 5 is not UTF-8 \(0xe9\)"):
+        load_fault_profile(path)
