@@ -15,7 +15,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bot.app.clocks import SystemClock
+from bot.cycle.clocks import SystemClock
 from bot.domain.dataset import Dataset
 from bot.domain.orders import SubmitAck, SubmitOrder
 from bot.exchange.btcturk.async_client import AsyncBtcturkClient

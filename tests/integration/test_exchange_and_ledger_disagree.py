@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.clocks import SystemClock
 from bot.app.composition import build_runtime
-from bot.app.cycle import run_cycle
-from bot.app.runtime import Runtime
 from bot.config import load_settings
+from bot.cycle.clocks import SystemClock
+from bot.cycle.run import run_cycle
+from bot.cycle.runtime import Runtime
 from bot.domain.account import AccountSnapshot, Balance
 from bot.domain.events import EventType
 from bot.domain.orders import OrderStatus, Side, SubmitOrder

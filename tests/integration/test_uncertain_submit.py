@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bot.app.clocks import SystemClock
+from bot.cycle.clocks import SystemClock
 from bot.domain.decisions import Decision, DecisionLayer, ReasonCode, Verdict, approved_actions
 from bot.domain.intents import SubmitIntent
 from bot.domain.orders import OrderStatus, Side

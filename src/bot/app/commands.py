@@ -12,18 +12,18 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.accounting import track_equity
-from bot.app.accounting_verify import verify_accounting
-from bot.app.clocks import SystemClock
 from bot.app.composition import build_runtime
-from bot.app.cycle import CycleResult
 from bot.app.errors import CommandError
 from bot.app.ledger_access import LedgerGuard, open_checked
 from bot.app.lock import InstanceLock
 from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
-from bot.app.portfolio_params import check_portfolio_settings
 from bot.app.portfolio_summary import portfolio_lines
-from bot.app.runtime import Runtime
 from bot.config import ConfigError, LoadedSettings, Settings, load_settings, secret_values
+from bot.cycle.clocks import SystemClock
+from bot.cycle.portfolio.params import check_portfolio_settings
+from bot.cycle.portfolio.verify import verify_accounting
+from bot.cycle.run import CycleResult
+from bot.cycle.runtime import Runtime
 from bot.domain.money import canonical
 from bot.exchange.errors import AuthError, ExchangeError
 from bot.execution.recovery import recover

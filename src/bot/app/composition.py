@@ -8,13 +8,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.app.clocks import ReplayClock, SystemClock
 from bot.app.datasets import load_configured_dataset
-from bot.app.exchange_clock import ExchangeClock
 from bot.app.market_sources import ExchangeGuards, build_adapters
-from bot.app.runtime import MetricsObserver, Runtime
-from bot.app.stage_profiles import stage_profile
 from bot.config import Settings
+from bot.cycle.clocks import ReplayClock, SystemClock
+from bot.cycle.exchange_clock import ExchangeClock
+from bot.cycle.runtime import MetricsObserver, Runtime
+from bot.cycle.stage_profiles import stage_profile
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
 from bot.domain.events import EventType

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from bot.app.cycle import CycleResult, run_cycle
-from bot.app.runtime import Runtime
+from bot.cycle.run import CycleResult, run_cycle
+from bot.cycle.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

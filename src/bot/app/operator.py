@@ -1,20 +1,20 @@
 """Operator commands that change the ledger. Resolving an order takes the instance lock like the
 daemon does; the kill switch deliberately does not, so it can be thrown while the daemon runs
-(its next cycle reads it; see `bot.app.kill_switch`)."""
+(its next cycle reads it; see `bot.cycle.kill_switch`)."""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
 
-from bot.app.clocks import SystemClock
 from bot.app.composition import build_runtime
 from bot.app.errors import CommandError
-from bot.app.kill_switch import clear_kill_switch, read_kill_switch, trip_kill_switch
 from bot.app.ledger_access import open_checked
 from bot.app.lock import InstanceLock
 from bot.app.stream import wall_ms
 from bot.config import Settings, secret_values
+from bot.cycle.clocks import SystemClock
+from bot.cycle.kill_switch import clear_kill_switch, read_kill_switch, trip_kill_switch
 from bot.execution.operator import CannotResolve, resolve_not_placed
 from bot.obs.logging import configure_logging
 from bot.obs.metrics import Metrics

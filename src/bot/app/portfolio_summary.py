@@ -5,13 +5,13 @@ Amounts are shown to 0.01 for reading; the ledger keeps every digit."""
 from __future__ import annotations
 
 from bot.accounting import EquityState, track_equity
-from bot.app.kill_switch import read_kill_switch
 from bot.app.operator import describe_kill_switch
-from bot.app.persisted_state import load_state
-from bot.app.portfolio_memory import PortfolioMemory, load_memory
-from bot.app.portfolio_valuation import KEY as VALUATION_KEY
-from bot.app.portfolio_valuation import ValuationRecord
 from bot.app.stream import wall_ms
+from bot.cycle.kill_switch import read_kill_switch
+from bot.cycle.persisted_state import load_state
+from bot.cycle.portfolio.memory import PortfolioMemory, load_memory
+from bot.cycle.portfolio.valuation import KEY as VALUATION_KEY
+from bot.cycle.portfolio.valuation import ValuationRecord
 from bot.domain.money import canonical
 from bot.store import Database
 

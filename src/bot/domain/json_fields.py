@@ -3,7 +3,7 @@
 State objects write themselves with `to_json` and read themselves back with `from_json` through
 these readers. Every reader raises StateFieldError, a ValueError whose message starts with the
 dotted path of the field (`anchors.BTCTRY.ema: expected a finite decimal string or integer, got
-float`), so `bot.app.persisted_state.load_state` can name both the ledger key and the field.
+float`), so `bot.cycle.persisted_state.load_state` can name both the ledger key and the field.
 Decimals are written as canonical strings (an int is read too; a float never), ints as ints.
 """
 

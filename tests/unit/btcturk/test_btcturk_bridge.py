@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bot.app.gather import gather_market
+from bot.cycle.gather import gather_market
 from bot.exchange.btcturk import AsyncBtcturkClient, RetryPolicy
 from bot.exchange.btcturk.bridge import AsyncClientBridge, EventLoopThread
 from bot.exchange.errors import Rejected

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.portfolio_params import check_portfolio_settings, portfolio_params
 from bot.config import ConfigError, load_settings
 from bot.config.translate import leaf_fields
+from bot.cycle.portfolio.params import check_portfolio_settings, portfolio_params
 
 SECTIONS = ("universe", "risk", "selection", "portfolio", "portfolio_risk", "budget", "anomaly")
 SECTIONS += ("self_financing", "accounting", "kill_switch")
@@ -46,7 +46,7 @@ def test_every_accepted_edge_value_builds_the_stage_parameters() -> None:
 
 
 def test_parameters_the_schema_cannot_judge_become_a_configuration_error(monkeypatch) -> None:
-    import bot.app.portfolio_params as module
+    import bot.cycle.portfolio.params as module
 
     def refuse(settings):
         raise ValueError("drift_bps: must exceed limit_offset_bps (5), got 1")

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.app.ledger_view import read_ledger_view
+from bot.cycle.ledger_view import read_ledger_view
 from bot.domain.account import AccountSnapshot
 from bot.domain.dataset import Dataset, MarketRow
 from bot.domain.decisions import Decision, DecisionLayer, ReasonCode, Verdict, approved_actions

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 from tests.unit.execution.paper_parts import DATASET, make_parts, plan
 
-from bot.app.ledger_view import read_ledger_view
+from bot.cycle.ledger_view import read_ledger_view
 from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.orders import OrderStatus, Side, SubmitOrder

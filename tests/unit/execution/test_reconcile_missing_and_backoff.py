@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 from tests.unit.execution.paper_parts import CYCLE_MS, Forgetful, make_parts, plan
 
-from bot.app.ledger_view import read_ledger_view
+from bot.cycle.ledger_view import read_ledger_view
 from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.orders import OrderStatus, Side, SubmitAck, SubmitOrder

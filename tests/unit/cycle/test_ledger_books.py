@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from bot.accounting import build_books
-from bot.app.portfolio_books import LedgerBooks
+from bot.cycle.portfolio.books import LedgerBooks
 from bot.domain.events import EventType
 from bot.domain.orders import Fill, Side
 from bot.execution.records import fill_payload

@@ -29,10 +29,10 @@ from bot.accounting import Books, EquityState, Mark, Valuation, track_equity, va
 from bot.accounting.exact import exact_text
 from bot.accounting.marks import carried_marks
 from bot.accounting.running import RunningBooks
-from bot.app.portfolio_books import TradedPair
-from bot.app.portfolio_memory import KEYS, OpeningPrices
-from bot.app.portfolio_valuation import KEY as VALUATION_KEY
-from bot.app.portfolio_valuation import ValuationRecord
+from bot.cycle.portfolio.books import TradedPair
+from bot.cycle.portfolio.memory import KEYS, OpeningPrices
+from bot.cycle.portfolio.valuation import KEY as VALUATION_KEY
+from bot.cycle.portfolio.valuation import ValuationRecord
 from bot.domain.events import EventType
 from bot.domain.money import ZERO
 from bot.domain.orders import Fill

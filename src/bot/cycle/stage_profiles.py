@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.app.portfolio_params import portfolio_params
-from bot.app.portfolio_record import export_metrics
-from bot.app.portfolio_stage import PortfolioStage
-from bot.app.stage import StageProfile
-from bot.app.stage3 import Stage3, stage3_limits, strategy_params
 from bot.config import Settings
+from bot.cycle.portfolio.params import portfolio_params
+from bot.cycle.portfolio.record import export_metrics
+from bot.cycle.portfolio.stage import PortfolioStage
+from bot.cycle.stage import StageProfile
+from bot.cycle.stage3 import Stage3, stage3_limits, strategy_params
 from bot.obs.metrics import Metrics
 from bot.store.db import Database
 

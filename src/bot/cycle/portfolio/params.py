@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.app.stage3 import stage3_limits
 from bot.config import ConfigError, Settings
+from bot.cycle.stage3 import stage3_limits
 from bot.risk.anomaly import AnomalyPolicy
 from bot.risk.capital import CapitalPolicy
 from bot.risk.kill_switch import AutoTripPolicy

@@ -22,9 +22,9 @@ from decimal import Decimal
 
 from bot.accounting import EquityReading
 from bot.accounting.books import symbols_by_asset
-from bot.app.portfolio_books import LedgerAccounts
-from bot.app.portfolio_memory import PortfolioMemory
-from bot.app.portfolio_params import PortfolioParams
+from bot.cycle.portfolio.books import LedgerAccounts
+from bot.cycle.portfolio.memory import PortfolioMemory
+from bot.cycle.portfolio.params import PortfolioParams
 from bot.domain.account import AccountSnapshot
 from bot.domain.market import MarketSnapshot
 from bot.domain.money import ZERO

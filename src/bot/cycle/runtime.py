@@ -6,12 +6,13 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
-from bot.app.exchange_clock import ExchangeClock
-from bot.app.kill_switch import read_kill_switch
-from bot.app.stage import StageProfile
-from bot.app.stream import Stream, wall_ms
 from bot.config import Settings
+from bot.cycle.clocks import SystemClock
+from bot.cycle.exchange_clock import ExchangeClock
+from bot.cycle.kill_switch import read_kill_switch
+from bot.cycle.stage import StageProfile
 from bot.domain.account import AccountSnapshot
 from bot.domain.clock import Clock
 from bot.domain.decisions import Decision
@@ -33,6 +34,15 @@ log = logging.getLogger("bot.decisions")
 RULES_REFRESH_CYCLES = 100
 
 
+class StreamReport(Protocol):
+    """What the cycle needs of the private/market stream (`bot.app.stream`): cancels it confirmed
+    (exchange order id, remaining quantity) and its health, as metrics."""
+
+    def deletions(self) -> list[tuple[str, Decimal]]: ...
+
+    def report(self, metrics: Metrics) -> None: ...
+
+
 @dataclass(slots=True)
 class Runtime:
     settings: Settings
@@ -51,7 +61,8 @@ class Runtime:
     drift_guard: BalanceDriftGuard
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
     exchange_degraded: Callable[[], bool] = lambda: False
-    stream: Stream | None = None
+    stream: StreamReport | None = None
+    wall: Clock = field(default_factory=SystemClock)  # the operator's clock: kill-switch expiry
     _rules: Mapping[str, PairRules] | None = None
 
     def rules(self, cycle_id: int) -> Mapping[str, PairRules]:
@@ -76,7 +87,7 @@ class Runtime:
     ) -> SafetyState:
         """The gate's inputs; `foreign_open` stops submits only if reconcile.foreign_orders = "halt"."""
         s = self.settings
-        kill_switch = s.safety.kill_switch or read_kill_switch(self.database).engaged(wall_ms())
+        kill_switch = s.safety.kill_switch or read_kill_switch(self.database).engaged(self.wall.now_ms())
         self.metrics.kill_switch_engaged.set(1 if kill_switch else 0)
         return SafetyState(
             live=s.mode == "live",

@@ -8,13 +8,13 @@ from decimal import Decimal as D
 
 import pytest
 
-import bot.app.accounting_verify as accounting_verify
+import bot.cycle.portfolio.verify as accounting_verify
 from bot.accounting import EquityState, build_books, track_equity, value
-from bot.app.accounting_verify import verify_accounting
-from bot.app.persisted_state import save_state
-from bot.app.portfolio_memory import KEYS
-from bot.app.portfolio_valuation import KEY as VALUATION_KEY
-from bot.app.portfolio_valuation import ValuationRecord
+from bot.cycle.persisted_state import save_state
+from bot.cycle.portfolio.memory import KEYS
+from bot.cycle.portfolio.valuation import KEY as VALUATION_KEY
+from bot.cycle.portfolio.valuation import ValuationRecord
+from bot.cycle.portfolio.verify import verify_accounting
 from bot.domain.events import EventType
 from bot.domain.orders import Fill, Side
 from bot.domain.symbols import PairRules

@@ -9,12 +9,12 @@ from decimal import Decimal as D
 
 from bot.accounting import Carry, EquityState, Mark, build_books, track_equity, value
 from bot.accounting.marks import carried_marks
-from bot.app.accounting_verify import verify_accounting
-from bot.app.persisted_state import save_state
-from bot.app.portfolio_memory import KEYS
 from bot.app.portfolio_summary import portfolio_lines
-from bot.app.portfolio_valuation import KEY as VALUATION_KEY
-from bot.app.portfolio_valuation import ValuationRecord
+from bot.cycle.persisted_state import save_state
+from bot.cycle.portfolio.memory import KEYS
+from bot.cycle.portfolio.valuation import KEY as VALUATION_KEY
+from bot.cycle.portfolio.valuation import ValuationRecord
+from bot.cycle.portfolio.verify import verify_accounting
 from bot.domain.events import EventType
 from bot.replay.pair_specs import DEFAULT_PAIRS
 from bot.risk.kill_switch import KillSwitch, trip

@@ -1,6 +1,6 @@
 """What a portfolio cycle records (in the unit of work of its decisions) and reports afterwards.
 
-Recorded: the cycle's valuation (`bot.app.portfolio_valuation`), every remembered state, each mode
+Recorded: the cycle's valuation (`bot.cycle.portfolio.valuation`), every remembered state, each mode
 transition as a `RiskModeChanged` event with its causes, each universe change as
 `UniverseChanged`, an automatic kill-switch trip as `KillSwitchChanged`. Reported after the
 commit: one log line per transition and per universe change, and a `portfolio` log line with
@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.accounting import EquityReading
-from bot.app.kill_switch import KEY as KILL_SWITCH_KEY
-from bot.app.persisted_state import load_state, save_state
-from bot.app.portfolio_books import LedgerAccounts
-from bot.app.portfolio_governor import Governance
-from bot.app.portfolio_memory import PortfolioMemory, save_memory
-from bot.app.portfolio_valuation import KEY as VALUATION_KEY
-from bot.app.portfolio_valuation import ValuationRecord
+from bot.cycle.kill_switch import KEY as KILL_SWITCH_KEY
+from bot.cycle.persisted_state import load_state, save_state
+from bot.cycle.portfolio.books import LedgerAccounts
+from bot.cycle.portfolio.governor import Governance
+from bot.cycle.portfolio.memory import PortfolioMemory, save_memory
+from bot.cycle.portfolio.valuation import KEY as VALUATION_KEY
+from bot.cycle.portfolio.valuation import ValuationRecord
 from bot.domain.events import EventType
 from bot.domain.money import canonical
 from bot.obs.metrics import Metrics

@@ -1,6 +1,6 @@
 import logging
 
-from bot.app.exchange_clock import ExchangeClock
+from bot.cycle.exchange_clock import ExchangeClock
 from bot.exchange.errors import Transient
 from bot.obs.metrics import Metrics
 from bot.testing import FakeClock

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.app.stage import CycleInputs, StagePlan
 from bot.config import Settings
+from bot.cycle.stage import CycleInputs, StagePlan
 from bot.risk.stage3_policy import CheckContext, Stage3Limits, check_stage3
 from bot.strategy.profit_aware import ProfitAwareParams, StrategyView, decide
 

@@ -18,14 +18,14 @@ from decimal import Decimal
 
 from bot.accounting import Carry, EquityReading, EquityState, day_start, hold_equity, track_equity
 from bot.accounting.marks import carried_marks
-from bot.app.portfolio_books import LedgerAccounts, LedgerBooks, marks_of
-from bot.app.portfolio_governor import Governance, govern
-from bot.app.portfolio_memory import OpeningPrices, PortfolioMemory, load_memory
-from bot.app.portfolio_params import PortfolioParams
-from bot.app.portfolio_record import PortfolioReport, record_portfolio, report_portfolio
-from bot.app.portfolio_valuation import ValuationRecord
-from bot.app.stage import CycleInputs, StagePlan
-from bot.app.stage3 import check_context
+from bot.cycle.portfolio.books import LedgerAccounts, LedgerBooks, marks_of
+from bot.cycle.portfolio.governor import Governance, govern
+from bot.cycle.portfolio.memory import OpeningPrices, PortfolioMemory, load_memory
+from bot.cycle.portfolio.params import PortfolioParams
+from bot.cycle.portfolio.record import PortfolioReport, record_portfolio, report_portfolio
+from bot.cycle.portfolio.valuation import ValuationRecord
+from bot.cycle.stage import CycleInputs, StagePlan
+from bot.cycle.stage3 import check_context
 from bot.domain.intents import OrderIntent
 from bot.domain.money import ZERO
 from bot.risk.capital import CapitalState, checkpoint, scale

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from bot.accounting import Carry, Mark, build_books, hold_equity, track_equity, value
 from bot.accounting.marks import effective_marks
 from bot.accounting.trade_outcomes import TradeOutcomes
-from bot.app.portfolio_books import LedgerAccounts
-from bot.app.portfolio_governor import govern, observation, submit_outcomes
-from bot.app.portfolio_memory import PortfolioMemory
-from bot.app.portfolio_params import portfolio_params
 from bot.config import Settings
+from bot.cycle.portfolio.books import LedgerAccounts
+from bot.cycle.portfolio.governor import govern, observation, submit_outcomes
+from bot.cycle.portfolio.memory import PortfolioMemory
+from bot.cycle.portfolio.params import portfolio_params
 from bot.domain.account import AccountSnapshot, Balance
 from bot.domain.market import MarketSnapshot
 from bot.domain.risk import RiskMode

@@ -1,6 +1,6 @@
 """One cycle of any stage: gather -> reconcile -> decide -> check -> record -> act -> record.
 
-What decide and check mean is the runtime's stage profile (`bot.app.stage`).
+What decide and check mean is the runtime's stage profile (`bot.cycle.stage`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.app.gather import gather_account, gather_market
-from bot.app.ledger_view import read_ledger_view
-from bot.app.runtime import Runtime
-from bot.app.stage import CycleInputs, StagePlan
+from bot.cycle.gather import gather_account, gather_market
+from bot.cycle.ledger_view import read_ledger_view
+from bot.cycle.runtime import Runtime
+from bot.cycle.stage import CycleInputs, StagePlan
 from bot.domain.account import AccountSnapshot
 from bot.domain.decisions import approved_actions
 from bot.domain.events import EventType

@@ -1,7 +1,7 @@
 """What stages 4 and 7 remember between cycles, loaded from and saved to the ledger.
 
 Every piece is a pure state object with `to_json`/`from_json`, stored under its own key of the
-ledger's `state` table (`bot.app.persisted_state`). Stages 4 and 7 share the keys, so a ledger
+ledger's `state` table (`bot.cycle.persisted_state`). Stages 4 and 7 share the keys, so a ledger
 can move from one to the other without starting over.
 """
 
@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from bot.accounting.equity import EquityState
 from bot.accounting.marks import Mark
-from bot.app.persisted_state import load_state, save_state
-from bot.app.portfolio_valuation import KEY as VALUATION_KEY
-from bot.app.portfolio_valuation import ValuationRecord
+from bot.cycle.persisted_state import load_state, save_state
+from bot.cycle.portfolio.valuation import KEY as VALUATION_KEY
+from bot.cycle.portfolio.valuation import ValuationRecord
 from bot.domain.json_fields import decimal_field, map_field
 from bot.domain.money import canonical
 from bot.risk.anomaly import AnomalyState

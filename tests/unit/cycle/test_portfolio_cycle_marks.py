@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.accounting_verify import verify_accounting
 from bot.app.composition import Built, build_runtime
-from bot.app.cycle import CycleResult, run_cycle
-from bot.app.kill_switch import read_kill_switch
 from bot.config import Settings
 from bot.config.portfolio_schema import AccountingSettings, KillSwitchSettings, PortfolioSettings
 from bot.config.schema import MarketDataSettings, PaperSettings, UniverseSettings
+from bot.cycle.kill_switch import read_kill_switch
+from bot.cycle.portfolio.verify import verify_accounting
+from bot.cycle.run import CycleResult, run_cycle
 from bot.domain.market import BookLevel, OrderBook, Ticker
 from bot.exchange.errors import Transient
 from bot.exchange.gateway import MarketDataSource

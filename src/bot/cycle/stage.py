@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.app.ledger_view import LedgerView
+from bot.cycle.ledger_view import LedgerView
 from bot.domain.account import AccountSnapshot
 from bot.domain.decisions import Decision
 from bot.domain.market import MarketSnapshot

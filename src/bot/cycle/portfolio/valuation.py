@@ -4,7 +4,7 @@ Equity needs marks, and marks are market data, not ledger events. So every portf
 records, under the state key `portfolio.valuation` and before its remembered state, the marks it
 used, which pair prices each held asset, and the equity and realised PnL it computed. With the
 opening balances and the fills already in the log, that is everything the accounting read:
-`bot.app.accounting_verify` rebuilds the books from it and checks the equity, and the peak,
+`bot.cycle.portfolio.verify` rebuilds the books from it and checks the equity, and the peak,
 drawdown and daily PnL carried in `portfolio.equity`, cycle by cycle.
 
 A symbol without a mark this cycle is recorded with its last known mark and that mark's time

@@ -1,4 +1,4 @@
-"""Clock implementations. Only the app layer and adapters read the wall clock."""
+"""Clock implementations. Only these, composition and adapters read the wall clock."""
 
 from __future__ import annotations
 

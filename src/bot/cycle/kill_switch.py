@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app.persisted_state import load_state
+from bot.cycle.persisted_state import load_state
 from bot.domain.events import EventType
 from bot.risk.kill_switch import KillSwitch, clear, trip
 from bot.store import Database
