@@ -15,6 +15,7 @@ from bot.cycle.ledger_view import read_ledger_view
 from bot.cycle.runtime import Runtime
 from bot.cycle.stage import CycleInputs, StagePlan
 from bot.domain.account import AccountSnapshot
+from bot.domain.cycles import CycleStatus
 from bot.domain.decisions import approved_actions
 from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class CycleResult:
     cycle_id: int
-    status: str
+    status: CycleStatus
     counters: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
 
@@ -44,7 +45,7 @@ def run_cycle(rt: Runtime) -> CycleResult:
     started = time.perf_counter()
     cycle_id = _start(rt)
     counters: dict[str, int] = {}
-    status = "ok"
+    status = CycleStatus.OK
     max_age: int | None = None
     with log_context(cycle_id=cycle_id), span("cycle", stage=rt.stage.name, cycle_id=cycle_id):
         try:
@@ -52,18 +53,18 @@ def run_cycle(rt: Runtime) -> CycleResult:
             market, account = _gather(rt, rules)
             max_age = _max_data_age_ms(market, rt.clock.now_ms())
             counters = _trade(rt, cycle_id, rules, market, account)
-            status = "degraded" if market.errors else "ok"
+            status = CycleStatus.DEGRADED if market.errors else CycleStatus.OK
         except ExchangeError as error:
             # Fail closed: without rules, the account or a working exchange, nothing more is sent.
             log.error("exchange unavailable: cycle abandoned safely", extra={"fields": {"error": str(error)}})
             rt.observer.exchange_error(error.endpoint, type(error).__name__)
-            status = "degraded"
+            status = CycleStatus.DEGRADED
         except StoreError as error:
             # The ledger refused a write or holds state that no longer reads: stop trading
             # altogether, after saying so in the ledger.
             # No traceback: the error names the problem and the command prints it as one line.
             log.critical("ledger error: stopping", extra={"fields": {"error": str(error)}})
-            _complete(rt, cycle_id, "failed", counters, time.perf_counter() - started, max_age)
+            _complete(rt, cycle_id, CycleStatus.FAILED, counters, time.perf_counter() - started, max_age)
             raise
     duration_s = time.perf_counter() - started
     _complete(rt, cycle_id, status, counters, duration_s, max_age)
@@ -129,6 +130,7 @@ def _trade(
         account=account,
         view=view,
         safety=rt.safety(view.frozen_symbols, balance_drift=drifted, foreign_open=bool(view.foreign_orders)),
+        recent_cycles=rt.recent_cycles,
     )
     plan = rt.stage.plan(inputs)
     planned = _record_decisions(rt, cycle_id, plan)
@@ -182,22 +184,24 @@ def _max_data_age_ms(market: MarketSnapshot, now_ms: int) -> int | None:
 def _complete(
     rt: Runtime,
     cycle_id: int,
-    status: str,
+    status: CycleStatus,
     counters: Mapping[str, int],
     duration_s: float,
     max_age: int | None,
 ) -> None:
+    duration_ms = int(duration_s * 1000)
     with rt.database.unit_of_work() as uow:
         uow.record(
             EventType.CYCLE_COMPLETED,
             {
                 "cycle_id": cycle_id,
                 "ts_ms": rt.clock.now_ms(),
-                "duration_ms": int(duration_s * 1000),
-                "status": status,
+                "duration_ms": duration_ms,
+                "status": status.value,
                 "counters": dict(counters),
                 "max_data_age_ms": max_age,
             },
         )
         uow.commit()
+    rt.recent_cycles.completed(cycle_id, status, duration_ms, dict(counters))
     rt.on_cycle_completed(rt.stage.name, status, duration_s)

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.cycle.clocks import SystemClock
 from bot.cycle.exchange_clock import ExchangeClock
 from bot.cycle.kill_switch import read_kill_switch
+from bot.cycle.recent_cycles import RecentCycles
 from bot.cycle.stage import StageProfile
 from bot.domain.account import AccountSnapshot
 from bot.domain.clock import Clock
@@ -63,6 +64,11 @@ class Runtime:
     exchange_degraded: Callable[[], bool] = lambda: False
     stream: StreamReport | None = None
     wall: Clock = field(default_factory=SystemClock)  # the operator's clock: kill-switch expiry
+    recent_cycles: RecentCycles = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.recent_cycles = RecentCycles(self.database)
+
     _rules: Mapping[str, PairRules] | None = None
 
     def rules(self, cycle_id: int) -> Mapping[str, PairRules]:

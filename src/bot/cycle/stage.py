@@ -14,11 +14,18 @@ from typing import Protocol
 
 from bot.cycle.ledger_view import LedgerView
 from bot.domain.account import AccountSnapshot
+from bot.domain.cycles import CycleOutcome
 from bot.domain.decisions import Decision
 from bot.domain.market import MarketSnapshot
 from bot.domain.symbols import PairRules
 from bot.risk.safety_gate import SafetyState
 from bot.store import UnitOfWork
+
+
+class CycleHistory(Protocol):
+    def newest_first(self, n: int) -> Sequence[CycleOutcome]:
+        """The last `n` cycles before this one, newest first (`bot.cycle.recent_cycles`)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +37,7 @@ class CycleInputs:
     account: AccountSnapshot
     view: LedgerView
     safety: SafetyState
+    recent_cycles: CycleHistory  # in memory: planning reads no cycles from SQLite
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

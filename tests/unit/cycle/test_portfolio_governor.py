@@ -17,16 +17,17 @@ from bot.accounting.marks import effective_marks
 from bot.accounting.trade_outcomes import TradeOutcomes
 from bot.config import Settings
 from bot.cycle.portfolio.books import LedgerAccounts
-from bot.cycle.portfolio.governor import govern, observation, submit_outcomes
+from bot.cycle.portfolio.governor import govern
 from bot.cycle.portfolio.memory import PortfolioMemory
 from bot.cycle.portfolio.params import portfolio_params
 from bot.domain.account import AccountSnapshot, Balance
+from bot.domain.cycles import CycleOutcome, CycleStatus
 from bot.domain.market import MarketSnapshot
 from bot.domain.risk import RiskMode
 from bot.replay.pair_specs import DEFAULT_PAIRS
+from bot.risk.cycle_history import observation, submit_outcomes
 from bot.risk.reject_rate import SubmitOutcomes
 from bot.risk.risk_budget import BudgetState
-from bot.store.records import CycleRecord
 
 T0 = 1_700_000_000_000
 PARAMS = portfolio_params(Settings())
@@ -35,15 +36,11 @@ OPENING = {"TRY": D("60000"), "BTC": D("0.02")}
 BALANCES = {a: Balance(asset=a, total=t, free=t, locked=D(0)) for a, t in OPENING.items()}
 
 
-def cycle(cycle_id: int, accepted: int, rejected: int) -> CycleRecord:
-    return CycleRecord(
+def cycle(cycle_id: int, accepted: int, rejected: int) -> CycleOutcome:
+    return CycleOutcome(
         cycle_id=cycle_id,
-        stage="7",
-        mode="paper",
-        started_ms=0,
-        completed_ms=1,
         duration_ms=1,
-        status="ok",
+        status=CycleStatus.OK,
         counters={"submitted": accepted, "exchange_rejected": rejected, "uncertain": 1},
     )
 

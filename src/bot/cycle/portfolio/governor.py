@@ -26,15 +26,15 @@ from bot.cycle.portfolio.books import LedgerAccounts
 from bot.cycle.portfolio.memory import PortfolioMemory
 from bot.cycle.portfolio.params import PortfolioParams
 from bot.domain.account import AccountSnapshot
+from bot.domain.cycles import CycleOutcome
 from bot.domain.market import MarketSnapshot
 from bot.domain.money import ZERO
 from bot.domain.risk import RiskMode
 from bot.domain.symbols import PairRules
-from bot.risk.anomaly import AnomalyState, Observation, step_anomaly
-from bot.risk.reject_rate import SubmitOutcomes
+from bot.risk.anomaly import AnomalyState, step_anomaly
+from bot.risk.cycle_history import observation, submit_outcomes
 from bot.risk.risk_budget import BudgetInputs, BudgetOutcome, BudgetState, ModeTransition, step_budget
 from bot.risk.volatility import VolatilityState, observe_volatility
-from bot.store.records import CycleRecord
 
 ONE = Decimal(1)
 MISSING_DATA_AGE_MS = 10**9  # a universe symbol without data counts as infinitely stale
@@ -67,7 +67,7 @@ def govern(
     universe: Sequence[str],
     reading: EquityReading,
     accounts: LedgerAccounts,
-    recent_cycles: Sequence[CycleRecord],
+    recent_cycles: Sequence[CycleOutcome],
     exchange_degraded: bool,
     clock_skew_ms: int,
 ) -> Governance:
@@ -143,21 +143,6 @@ def incomplete_cause(accounts: LedgerAccounts, max_mark_age_ms: int) -> str | No
     return f"valuation_incomplete: {ages} > max_mark_age_ms={max_mark_age_ms}"
 
 
-def observation(
-    recent_cycles: Sequence[CycleRecord], *, data_age_ms: int, divergence: Decimal, clock_skew_ms: int
-) -> Observation:
-    """What the anomaly detector sees this cycle: the last completed cycle's latency and counters."""
-    last = recent_cycles[0] if recent_cycles else None
-    return Observation(
-        data_age_ms=data_age_ms,
-        cycle_latency_ms=(last.duration_ms or 0) if last else 0,
-        accepted=int(last.counters.get("submitted", 0)) if last else 0,
-        rejects=int(last.counters.get("exchange_rejected", 0)) if last else 0,
-        equity_divergence_ratio=divergence,
-        clock_skew_ms=abs(clock_skew_ms),
-    )
-
-
 def _multiplier(
     mode: RiskMode, budget_mode: RiskMode, budget_multiplier: Decimal, halved: bool, params: PortfolioParams
 ) -> Decimal:
@@ -175,15 +160,6 @@ def _multiplier(
 def data_age_ms(market: MarketSnapshot, universe: Sequence[str], now_ms: int) -> int:
     ages = [market.age_ms(s, now_ms) if s in market.symbols else MISSING_DATA_AGE_MS for s in universe]
     return max(ages, default=0)
-
-
-def submit_outcomes(cycles: Sequence[CycleRecord]) -> SubmitOutcomes:
-    """The cycles' submits as the exchange answered them. A cycle's `submitted` counter counts
-    the accepted submits only (the executor's report); `exchange_rejected` the rejected ones."""
-    return SubmitOutcomes(
-        accepted=sum(int(c.counters.get("submitted", 0)) for c in cycles),
-        rejected=sum(int(c.counters.get("exchange_rejected", 0)) for c in cycles),
-    )
 
 
 def exchange_equity(

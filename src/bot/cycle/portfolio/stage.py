@@ -26,14 +26,15 @@ from bot.cycle.portfolio.record import PortfolioReport, record_portfolio, report
 from bot.cycle.portfolio.valuation import ValuationRecord
 from bot.cycle.stage import CycleInputs, StagePlan
 from bot.cycle.stage3 import check_context
+from bot.domain.cycles import CycleOutcome
 from bot.domain.intents import OrderIntent
 from bot.domain.money import ZERO
 from bot.risk.capital import CapitalState, checkpoint, scale
+from bot.risk.cycle_history import consecutive_critical_errors
 from bot.risk.kill_switch import auto_trip_reason
 from bot.risk.portfolio_context import PortfolioContext
 from bot.risk.portfolio_policy import check_portfolio
 from bot.store import Database
-from bot.store.records import CycleRecord
 from bot.strategy.allocation import allocate, target_weights
 from bot.strategy.order_planning import plan_lifecycle
 from bot.strategy.registry import combine, run_strategies
@@ -42,6 +43,7 @@ from bot.strategy.universe import SymbolStats, UniverseState, select_universe
 
 log = logging.getLogger(__name__)
 ONE = Decimal(1)
+CYCLE_HISTORY = 50  # completed cycles governance looks back over (the reject window may ask for more)
 
 
 @dataclass(slots=True)
@@ -83,7 +85,7 @@ class PortfolioStage:
         intents = self._intents(
             inputs, accounts, marks, members, combine(signals, self.params.strategy_weights)
         )
-        recent = self.database.cycles.recent(max(self.params.reject_window_cycles, 50))[1:]  # [0] is this one
+        recent = inputs.recent_cycles.newest_first(max(self.params.reject_window_cycles, CYCLE_HISTORY))
         governance = self._govern(memory, inputs, accounts, reading, members, recent)
         capital = self._capital(memory, accounts)
         kill_reason = auto_trip_reason(
@@ -209,7 +211,7 @@ class PortfolioStage:
         accounts: LedgerAccounts,
         reading: EquityReading,
         members: Sequence[str],
-        recent: Sequence[CycleRecord],
+        recent: Sequence[CycleOutcome],
     ) -> Governance:
         return govern(
             memory,
@@ -274,17 +276,6 @@ def valuation_notes(accounts: LedgerAccounts) -> dict[str, int]:
         "valuation_incomplete": int(not valuation.complete),
     }
     return {name: count for name, count in notes.items() if count}
-
-
-def consecutive_critical_errors(recent: Sequence[CycleRecord]) -> int:
-    """Cycles, newest first, in a row that failed or whose executor hit an unexpected error."""
-    count = 0
-    for cycle in recent:
-        if cycle.status == "failed" or int(cycle.counters.get("errors", 0)) > 0:
-            count += 1
-        elif cycle.status != "running":
-            break
-    return count
 
 
 def symbol_stats(inputs: CycleInputs, params: PortfolioParams) -> dict[str, SymbolStats]:
