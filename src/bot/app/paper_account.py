@@ -37,7 +37,7 @@ def open_paper_engine(
         taker_rate=settings.paper.taker_fee_rate,
         tax_rate=settings.paper.tax_rate,
     )
-    with database.unit_of_work() as uow:
+    with database.read() as uow:
         seeded = uow.state.get(SEEDED_KEY) is not None
         balances = uow.balances.all() if seeded else dict(settings.paper.seed_balances)
         orders = uow.orders.all() if seeded else []

@@ -31,7 +31,7 @@ def _unresolved_buy(order: Order) -> bool:
 
 
 def read_ledger_view(database: Database, symbols: Sequence[str]) -> LedgerView:
-    with database.unit_of_work() as uow:
+    with database.read() as uow:
         working = uow.orders.working()
         last_submit = {}
         for symbol in symbols:

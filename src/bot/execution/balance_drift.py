@@ -75,7 +75,7 @@ class BalanceDriftGuard:
         beyond = beyond_tolerance(ledger, exchange, self._tolerance)
         self._streak = self._streak + 1 if beyond else 0
         if self._frozen is None:
-            with self._db.unit_of_work() as uow:
+            with self._db.read() as uow:
                 self._frozen = drift_frozen(uow.state)
         frozen = self._frozen
         starts = not frozen and self._streak >= self._tolerance.cycles

@@ -111,7 +111,7 @@ class Executor:
         self._observer.order_submitted(intent.symbol, intent.side.value)
 
     def _cancel(self, intent: CancelIntent, report: ExecutionReport) -> None:
-        with self._db.unit_of_work() as uow:
+        with self._db.read() as uow:
             order = uow.orders.get(intent.client_order_id)
         if order is None or order.exchange_order_id is None:
             return

@@ -25,7 +25,7 @@ def resolve_not_placed(
     If the lookup finds it, the exchange's answer wins and the operator's is not recorded.
     Returns the order's status afterwards. Raises CannotResolve for any other order.
     """
-    with database.unit_of_work() as uow:
+    with database.read() as uow:
         order = uow.orders.get(client_order_id)
     if order is None:
         raise CannotResolve(f"no order {client_order_id!r} in the ledger")

@@ -85,12 +85,12 @@ class Reconciler:
     def refuse_if_behind(self, open_on_exchange: Sequence[ExchangeOrder]) -> None:
         """Raise LedgerBehindExchange if the exchange lists an open order of this bot (by its client
         order id scheme) that the ledger does not know. Reads only."""
-        with self._db.unit_of_work() as uow:
+        with self._db.read() as uow:
             unknown = unknown_open_orders(uow, open_on_exchange)
         refuse(unknown, self._db.path)
 
     def ingest_fills(self, rules: Mapping[str, PairRules], report: ReconcileReport) -> None:
-        with self._db.unit_of_work() as uow:
+        with self._db.read() as uow:
             cursor = int(uow.state.get(FILL_CURSOR_KEY) or "0")
         try:
             fills = self._gateway.user_trades(max(0, cursor - self._lookback_ms))
@@ -154,7 +154,7 @@ class Reconciler:
         return confirmed
 
     def settle_closed(self, open_on_exchange: Sequence[ExchangeOrder], report: ReconcileReport) -> None:
-        with self._db.unit_of_work() as uow:
+        with self._db.read() as uow:
             missing = diff_orders(uow.orders.working(), open_on_exchange)
         for order in missing:
             assert order.exchange_order_id is not None

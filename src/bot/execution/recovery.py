@@ -16,7 +16,7 @@ def recover(database: Database, resolver: UncertainResolver) -> int:
 
     Returns the number of orders still unresolved (UNCERTAIN or UNKNOWN) afterwards.
     """
-    with database.unit_of_work() as uow:
+    with database.read() as uow:
         pending = uow.orders.by_status(OrderStatus.PENDING_SUBMIT)
     for order in pending:
         log.warning(

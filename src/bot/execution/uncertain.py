@@ -62,7 +62,7 @@ class UncertainResolver:
 
     def resolve_all(self) -> int:
         """Probe every unresolved order that is due; returns how many are still unresolved."""
-        with self._db.unit_of_work() as uow:
+        with self._db.read() as uow:
             pending = [o for status in UNRESOLVED for o in uow.orders.by_status(status)]
         now = self._clock.now_ms()
         for order in pending:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from bot.store.errors import DatabaseTooNew, FencingLost, LedgerRefused, StoreError
 from bot.store.head import marker_path, read_head
 from bot.store.migrations import latest_version, migrate, schema_version
+from bot.store.read_transaction import ReadTransaction
 from bot.store.repositories import Repositories
 from bot.store.unit_of_work import UnitOfWork
 
@@ -114,6 +115,14 @@ class Database(Repositories):
             raise StoreError("a unit of work is already active on this ledger (they do not nest)")
         self._uow_active = True
         return UnitOfWork(self._conn, on_close=self._uow_closed, fence=self._check_fence)
+
+    def read(self) -> ReadTransaction:
+        """A consistent snapshot for reading only: no write lock, no fencing check, nothing recorded.
+        Like a unit of work, it does not nest with another transaction on this connection."""
+        if self._uow_active:
+            raise StoreError("a unit of work is already active on this ledger (they do not nest)")
+        self._uow_active = True
+        return ReadTransaction(self._conn, on_close=self._uow_closed)
 
     def fence(self, token: int) -> None:
         """From now on every write transaction first checks that the ledger's fencing token is still
