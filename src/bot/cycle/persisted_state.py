@@ -15,6 +15,7 @@ from bot.domain.events import EventType
 from bot.store import StoreError, UnitOfWork
 from bot.store.payloads import JsonValue, canonicalise, dumps, loads
 from bot.store.repositories import Repositories
+from bot.store.state_patch import diff
 
 T = TypeVar("T")
 
@@ -30,9 +31,22 @@ def load_state(database: Repositories, key: str, parse: Callable[[Mapping[str, J
         raise StoreError(f"ledger state {key!r} cannot be read ({e}); see runbooks/reason-codes.md") from e
 
 
-def save_state(uow: UnitOfWork, key: str, value: Mapping[str, object], ts_ms: int) -> None:
-    """Record `value` under `key` in the unit of work (nothing is written if it is unchanged)."""
-    text = dumps(canonicalise(value))
-    if uow.state.get(key) == text:
+def save_state(
+    uow: UnitOfWork, key: str, value: Mapping[str, object], ts_ms: int, *, incremental: bool = False
+) -> None:
+    """Record `value` under `key` in the unit of work (nothing is written if it is unchanged).
+
+    `incremental` (for sliding windows and other state that changes a little every cycle): record
+    only what changed (`StatePatched`) when that is smaller than the whole value.
+    """
+    canonical_value = canonicalise(value)
+    text = dumps(canonical_value)
+    stored = uow.state.get(key)
+    if stored == text:
         return
+    if incremental and stored is not None:
+        patch = diff(loads(stored), canonical_value)
+        if len(dumps(patch)) < len(text):
+            uow.record(EventType.STATE_PATCHED, {"key": key, "patch": patch, "ts_ms": ts_ms})
+            return
     uow.record(EventType.STATE_CHANGED, {"key": key, "value": text, "ts_ms": ts_ms})

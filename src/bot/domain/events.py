@@ -22,6 +22,7 @@ class EventType(StrEnum):
     ORDER_CANCELED = "OrderCanceled"
     ORDER_FILLED = "OrderFilled"
     STATE_CHANGED = "StateChanged"
+    STATE_PATCHED = "StatePatched"  # what changed in a state value (`bot.store.state_patch`)
     RISK_MODE_CHANGED = "RiskModeChanged"
     KILL_SWITCH_CHANGED = "KillSwitchChanged"
     UNIVERSE_CHANGED = "UniverseChanged"

@@ -16,11 +16,11 @@ from bot.domain.events import EventType
 from bot.domain.money import canonical
 from bot.domain.order_lifecycle import transition_allowed
 from bot.domain.orders import OrderStatus
-from bot.store import event_log
+from bot.store import event_log, state_patch
 from bot.store.errors import StoreError
 from bot.store.fill_projection import adopt_orphan_fills, apply_fill, set_balance
 from bot.store.foreign_projection import foreign_order_gone, foreign_order_seen
-from bot.store.payloads import Fields, Payload, canonicalise, dumps
+from bot.store.payloads import Fields, Payload, canonicalise, dumps, loads
 
 # Pinned so live and verify compute the same digits whatever the caller's decimal context is.
 ARITHMETIC = Context(prec=60)
@@ -192,6 +192,21 @@ def _state_changed(conn: sqlite3.Connection, fields: Fields) -> bool:
     return True
 
 
+def _state_patched(conn: sqlite3.Connection, fields: Fields) -> bool:
+    key = fields.text("key")
+    row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        raise StoreError(f"{fields.event_type}: no state {key!r} to patch")
+    try:
+        value = state_patch.apply(loads(str(row[0])), fields.raw("patch"))
+    except ValueError as e:
+        raise StoreError(f"{fields.event_type} {key!r}: {e}") from e
+    if not isinstance(value, dict):
+        raise StoreError(f"{fields.event_type} {key!r}: a state value must stay a JSON object")
+    _put_state(conn, key, dumps(value), fields.integer("ts_ms"))
+    return True
+
+
 def _put_state(conn: sqlite3.Connection, key: str, value: str, ts_ms: int) -> None:
     conn.execute(
         "INSERT INTO state (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
@@ -257,6 +272,7 @@ _HANDLERS: dict[EventType, Callable[[sqlite3.Connection, Fields], bool]] = {
     EventType.ORDER_CANCELED: _status_event(OrderStatus.CANCELED, None),
     EventType.ORDER_FILLED: apply_fill,
     EventType.STATE_CHANGED: _state_changed,
+    EventType.STATE_PATCHED: _state_patched,
     EventType.RISK_MODE_CHANGED: _risk_mode_changed,
     EventType.KILL_SWITCH_CHANGED: _kill_switch_changed,
     EventType.UNIVERSE_CHANGED: _universe_changed,

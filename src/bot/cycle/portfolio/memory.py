@@ -86,8 +86,12 @@ def load_memory(database: Database) -> PortfolioMemory:
     )
 
 
+# Sliding windows and per-symbol anchors that change a little every cycle: recorded as patches.
+INCREMENTAL = frozenset({"universe", "strategies", "anomaly", "volatility"})
+
+
 def save_memory(uow: UnitOfWork, memory: PortfolioMemory, ts_ms: int) -> None:
     for name, key in KEYS.items():
         value = getattr(memory, name)
         if value is not None:
-            save_state(uow, key, value.to_json(), ts_ms)
+            save_state(uow, key, value.to_json(), ts_ms, incremental=name in INCREMENTAL)

@@ -59,6 +59,11 @@ class PortfolioStage:
     def symbols(self) -> Sequence[str]:
         return self.params.candidates
 
+    @property
+    def memory(self) -> PortfolioMemory | None:
+        """What the stage remembers after its last plan (None before the first)."""
+        return self._memory
+
     def plan(self, inputs: CycleInputs) -> StagePlan:
         memory = self._memory or load_memory(self.database)
         marks = marks_of(inputs.market)
