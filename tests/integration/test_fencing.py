@@ -22,7 +22,9 @@ def test_a_daemon_whose_fencing_token_was_superseded_stops_with_exit_3(tmp_path:
     db = tmp_path / "ledger.sqlite"
     daemon = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--loop", "--max-cycles", "0"],
-        env=paper_env(db) | {"BOT_LOOP__CYCLE_SECONDS": "60"},
+        # One commit per cycle, as a daemon trading against an exchange does: a batching backtest
+        # holds the write lock for its whole batch, so no other process could write meanwhile.
+        env=paper_env(db) | {"BOT_LOOP__CYCLE_SECONDS": "60", "BOT_STORE__BACKTEST_BATCH_CYCLES": "1"},
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

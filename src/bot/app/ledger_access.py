@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.store import Database, StoreError
 from bot.store.event_log import last_seq
@@ -37,15 +38,26 @@ def open_checked(path: Path, *, synchronous: str, clock: Clock, create: bool = T
 
 
 class LedgerGuard:
-    """Keeps a daemon's ledger trusted: the head marker after every cycle and an incremental
-    integrity check (with a new checkpoint) every `interval_events` events."""
+    """Keeps a daemon's ledger trusted: the head marker after every commit and an incremental
+    integrity check (with a new checkpoint) every `interval_events` events.
 
-    def __init__(self, database: Database, clock: Clock, *, interval_events: int) -> None:
+    With `batch_cycles` > 1 (a backtest: `backtest_batch`) the cycles commit in batches; the head
+    marker then follows each batch's commit, never an uncommitted one, so a crash mid-batch
+    leaves a ledger and marker that agree.
+    """
+
+    def __init__(
+        self, database: Database, clock: Clock, *, interval_events: int, batch_cycles: int = 1
+    ) -> None:
         self._db = database
         self._clock = clock
         self._interval = interval_events
         self._checked_through = 0
         self._head: HeadWriter | None = None
+        self._batch_cycles = batch_cycles
+        self._cycles = 0
+        if batch_cycles > 1:
+            database.begin_batch()
 
     def check(self) -> None:
         """Refuse a rolled-back or damaged ledger; checkpoint and mark its head if it passes."""
@@ -68,6 +80,11 @@ class LedgerGuard:
 
     def after_cycle(self) -> None:
         """Mark the head; re-check once enough events were appended since the last check."""
+        self._cycles += 1
+        if self._db.batching:
+            if self._cycles % self._batch_cycles:
+                return
+            self._db.flush_batch()
         if self._interval and last_seq(self._db.connection) - self._checked_through >= self._interval:
             self.check()
             return
@@ -76,6 +93,18 @@ class LedgerGuard:
         self._head.write(self._db.connection)
 
     def close(self) -> None:
+        """Commit a batch still open and mark its head; release the marker file."""
+        if self._db.batching:
+            self._db.end_batch()
+            if self._head is None:
+                self._head = HeadWriter(self._db.path)
+            self._head.write(self._db.connection)
         if self._head is not None:
             self._head.close()
             self._head = None
+
+
+def backtest_batch(settings: Settings) -> int:
+    """Cycles per commit: `store.backtest_batch_cycles` for paper over a replay, else 1."""
+    backtest = settings.mode == "paper" and settings.market_data.source == "replay"
+    return settings.store.backtest_batch_cycles if backtest else 1

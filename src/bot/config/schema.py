@@ -167,6 +167,10 @@ class StoreSettings(_Group):
     # A running daemon re-checks the events appended since the last integrity checkpoint every
     # this many events, so a restart after a crash never replays more (bot.store.integrity).
     integrity_check_events: Integer = Field(10_000, ge=100)
+    # Paper over a replay (a backtest) commits this many cycles in one transaction; a crash loses
+    # at most that many cycles whole, and the run can be repeated. Trading against an exchange,
+    # live or paper, always commits every unit of work (write-ahead before every send).
+    backtest_batch_cycles: Integer = Field(200, ge=1, le=100_000)
 
     _upper = field_validator("synchronous", mode="before")(_upper_case)
 

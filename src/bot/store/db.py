@@ -15,7 +15,7 @@ from bot.store.head import marker_path, read_head
 from bot.store.migrations import latest_version, migrate, schema_version
 from bot.store.read_transaction import ReadTransaction
 from bot.store.repositories import Repositories
-from bot.store.unit_of_work import UnitOfWork
+from bot.store.unit_of_work import UnitOfWork, explain
 
 Synchronous = Literal["FULL", "NORMAL"]
 MEMORY = ":memory:"
@@ -37,6 +37,7 @@ class Database(Repositories):
         self._readonly = readonly
         self._uow_active = False
         self._fence: str | None = None
+        self._batch = False
 
     @classmethod
     def open(
@@ -114,7 +115,57 @@ class Database(Repositories):
         if self._uow_active:
             raise StoreError("a unit of work is already active on this ledger (they do not nest)")
         self._uow_active = True
-        return UnitOfWork(self._conn, on_close=self._uow_closed, fence=self._check_fence)
+        return UnitOfWork(self._conn, on_close=self._uow_closed, fence=self._check_fence, nested=self._batch)
+
+    def begin_batch(self) -> None:
+        """Backtests only: from now on units of work commit into one long transaction that
+        `flush_batch` commits every few cycles, instead of committing each on its own. A crash
+        loses the cycles since the last flush, whole (the ledger stays consistent, and a backtest
+        can be rerun); live and paper trading against an exchange never batch, because an order
+        sent must be preceded by its committed write-ahead intent."""
+        if self._batch:
+            return
+        if self._uow_active:
+            raise StoreError("a unit of work is active: a batch starts between them")
+        self._begin_immediate()
+        self._batch = True
+
+    def flush_batch(self) -> None:
+        """Commit the batch so far and go on batching."""
+        if self._batch:
+            self._commit_batch()
+            self._begin_immediate()
+
+    def end_batch(self) -> None:
+        """Commit the batch and return to one commit per unit of work."""
+        if self._batch:
+            self._batch = False
+            self._commit_batch()
+
+    @property
+    def batching(self) -> bool:
+        return self._batch
+
+    def _begin_immediate(self) -> None:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._check_fence()
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot start a ledger transaction: {explain(e)}") from e
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    def _commit_batch(self) -> None:
+        if self._uow_active:
+            raise StoreError("a unit of work is active: a batch commits between them")
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._batch = False
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise StoreError(f"cannot commit to the ledger: {explain(e)}") from e
 
     def read(self) -> ReadTransaction:
         """A consistent snapshot for reading only: no write lock, no fencing check, nothing recorded.
@@ -122,7 +173,7 @@ class Database(Repositories):
         if self._uow_active:
             raise StoreError("a unit of work is already active on this ledger (they do not nest)")
         self._uow_active = True
-        return ReadTransaction(self._conn, on_close=self._uow_closed)
+        return ReadTransaction(self._conn, on_close=self._uow_closed, nested=self._batch)
 
     def fence(self, token: int) -> None:
         """From now on every write transaction first checks that the ledger's fencing token is still
@@ -143,7 +194,11 @@ class Database(Repositories):
             )
 
     def close(self) -> None:
-        _release(self._path, self._conn)
+        """Close the connection; a batch still open is committed first (a clean stop keeps it)."""
+        try:
+            self.end_batch()
+        finally:
+            _release(self._path, self._conn)
 
     def __enter__(self) -> Database:
         return self

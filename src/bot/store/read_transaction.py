@@ -19,12 +19,17 @@ from bot.store.repositories import Repositories
 class ReadTransaction(Repositories):
     """Use as `with database.read() as view: view.orders.working()`."""
 
-    def __init__(self, conn: sqlite3.Connection, on_close: Callable[[], None]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, on_close: Callable[[], None], *, nested: bool = False
+    ) -> None:
         super().__init__(conn)
         self._conn = conn
         self._on_close = on_close
+        self._nested = nested  # inside a backtest's batch: its transaction is the snapshot
 
     def __enter__(self) -> ReadTransaction:
+        if self._nested:
+            return self
         try:
             self._conn.execute("BEGIN DEFERRED")
         except sqlite3.Error as e:
@@ -39,7 +44,7 @@ class ReadTransaction(Repositories):
         traceback: TracebackType | None,
     ) -> None:
         try:
-            if self._conn.in_transaction:
+            if not self._nested and self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")  # nothing was written: ending the snapshot is all
         finally:
             self._on_close()

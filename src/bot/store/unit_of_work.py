@@ -25,19 +25,28 @@ class UnitOfWork(Repositories):
         conn: sqlite3.Connection,
         on_close: Callable[[], None],
         fence: Callable[[], None] = lambda: None,
+        *,
+        nested: bool = False,
     ) -> None:
         super().__init__(conn)
         self._conn = conn
         self._on_close = on_close
         self._fence = fence
         self._active = False
+        # Inside a backtest's batch (`Database.begin_batch`): a savepoint of the batch's
+        # transaction, which already holds the write lock and checked the fencing token.
+        self._nested = nested
 
     def __enter__(self) -> UnitOfWork:
+        if self._nested:
+            self._conn.execute("SAVEPOINT unit_of_work")
+            self._active = True
+            return self
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
             self._on_close()
-            raise StoreError(f"cannot start a ledger transaction: {_explain(e)}") from e
+            raise StoreError(f"cannot start a ledger transaction: {explain(e)}") from e
         try:
             self._fence()  # under the write lock: no other writer can change the token meanwhile
         except BaseException:
@@ -83,7 +92,7 @@ class UnitOfWork(Repositories):
                 self._conn.execute("ROLLBACK TO record_event")
                 self._conn.execute("RELEASE record_event")
             if isinstance(e, sqlite3.Error):
-                raise StoreError(f"cannot record {event_type}: {_explain(e)}") from e
+                raise StoreError(f"cannot record {event_type}: {explain(e)}") from e
             raise
         self._conn.execute("RELEASE record_event")
         return is_new
@@ -94,16 +103,23 @@ class UnitOfWork(Repositories):
         A commit the disk refuses raises StoreError and leaves nothing of this unit recorded.
         """
         self._require_active()
+        if self._nested:
+            self._conn.execute("RELEASE unit_of_work")
+            self._finish()
+            return
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as e:
             self.rollback()
-            raise StoreError(f"cannot commit to the ledger: {_explain(e)}") from e
+            raise StoreError(f"cannot commit to the ledger: {explain(e)}") from e
         self._finish()
 
     def rollback(self) -> None:
         self._require_active()
-        if self._conn.in_transaction:
+        if self._nested:
+            self._conn.execute("ROLLBACK TO unit_of_work")
+            self._conn.execute("RELEASE unit_of_work")
+        elif self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
         self._finish()
 
@@ -116,7 +132,7 @@ class UnitOfWork(Repositories):
             raise StoreError("this unit of work is not active (use it in a `with` block, before commit)")
 
 
-def _explain(error: sqlite3.Error) -> str:
+def explain(error: sqlite3.Error) -> str:
     """SQLite's message, with what the operator can do for the failures they can fix."""
     text = str(error)
     code = getattr(error, "sqlite_errorcode", None)
