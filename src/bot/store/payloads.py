@@ -53,24 +53,48 @@ def _key(key: object) -> str:
     return key
 
 
-def _value(value: object, where: str) -> JsonValue:
-    if isinstance(value, Enum):
-        value = value.value
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        raise TypeError(f"payload {where}: float {value!r} refused; pass a Decimal or a decimal string")
-    if isinstance(value, Decimal):
+# Where a value sits in the payload, formatted only for an error message: a top-level key, or
+# (parent, key or list index). Formatting it for every value cost more than the rest of the walk.
+_Path = str | tuple["_Path", str | int]
+
+
+def _value(value: object, path: _Path) -> JsonValue:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # type: ignore[return-value]  # exactly these types, checked above
+    if kind is Decimal:
+        assert isinstance(value, Decimal)
         if not value.is_finite():
-            raise ValueError(f"payload {where}: {value} is not a finite decimal")
+            raise ValueError(f"payload {_where(path)}: {value} is not a finite decimal")
         return canonical(value)
-    if isinstance(value, Mapping):
-        return {_key(k): _value(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_value(item, f"{where}[{index}]") for index, item in enumerate(value)]
-    raise TypeError(f"payload {where}: {type(value).__name__} is not allowed in an event payload")
+    if isinstance(value, Enum):
+        return _value(value.value, path)
+    if kind is dict or isinstance(value, Mapping):
+        assert isinstance(value, Mapping)
+        return {_key(k): _value(v, (path, str(k))) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        assert isinstance(value, list | tuple)
+        return [_value(item, (path, index)) for index, item in enumerate(value)]
+    if isinstance(value, bool):  # subclasses of the plain types, as the plain type
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        raise TypeError(
+            f"payload {_where(path)}: float {value!r} refused; pass a Decimal or a decimal string"
+        )
+    if isinstance(value, Decimal):
+        return _value(Decimal(value), path)
+    raise TypeError(f"payload {_where(path)}: {kind.__name__} is not allowed in an event payload")
+
+
+def _where(path: _Path) -> str:
+    if isinstance(path, str):
+        return path
+    parent, key = path
+    return f"{_where(parent)}[{key}]" if isinstance(key, int) else f"{_where(parent)}.{key}"
 
 
 class Fields:

@@ -9,7 +9,7 @@ from types import TracebackType
 from bot.domain.events import EventType
 from bot.store import event_log, projections
 from bot.store.errors import StoreError
-from bot.store.payloads import canonicalise, dumps, loads
+from bot.store.payloads import canonicalise, dumps
 from bot.store.repositories import Repositories
 
 
@@ -72,8 +72,10 @@ class UnitOfWork(Repositories):
         Raises TypeError for a float anywhere in the payload, StoreError for a malformed payload.
         """
         self._require_active()
-        text = dumps(canonicalise(payload))
-        stored = loads(text)  # apply exactly what verify will replay from the log
+        # The canonical payload holds only JSON's own types, so it is exactly what verify will
+        # parse back from the stored text: the projections see the same values live and replayed.
+        stored = canonicalise(payload)
+        text = dumps(stored)
         ts_ms = stored.get("ts_ms")
         if isinstance(ts_ms, bool) or not isinstance(ts_ms, int):
             raise StoreError(

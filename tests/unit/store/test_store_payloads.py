@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -39,3 +40,24 @@ def test_stored_floats_are_refused() -> None:
 
 def test_every_event_type_has_a_projection() -> None:
     assert set(_HANDLERS) == set(EventType)
+
+
+@pytest.mark.parametrize(
+    ("bad", "where"),
+    [
+        ({"price": 1.5}, "payload price: float"),
+        ({"n": {"fee": [Decimal(1), 0.1]}}, "payload n.fee[1]: float"),
+        ({"n": [{"x": Decimal("Inf")}]}, "payload n[0].x: Infinity is not a finite"),
+        ({"n": {"when": object()}}, "payload n.when: object is not allowed"),
+    ],
+)
+def test_a_refused_value_is_named_by_where_it_sits(bad: dict[str, object], where: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=f"^{re.escape(where)}"):
+        canonicalise(bad)
+
+
+def test_subclasses_of_plain_types_are_stored_as_the_plain_type() -> None:
+    class Count(int):
+        pass
+
+    assert canonicalise({"a": Count(3), "b": (True, "x")}) == {"a": 3, "b": [True, "x"]}
