@@ -9,30 +9,31 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from bot.accounting import track_equity
-from bot.app.composition import build_runtime
 from bot.app.errors import CommandError
-from bot.app.ledger_access import LedgerGuard, open_checked
+from bot.app.ledger_access import LedgerGuard, backtest_batch, open_checked
 from bot.app.lock import InstanceLock
-from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
-from bot.app.portfolio_summary import portfolio_lines
 from bot.config import ConfigError, LoadedSettings, Settings, load_settings, secret_values
 from bot.cycle.clocks import SystemClock
 from bot.cycle.portfolio.params import check_portfolio_settings
 from bot.cycle.portfolio.verify import verify_accounting
-from bot.cycle.run import CycleResult
-from bot.cycle.runtime import Runtime
 from bot.domain.money import canonical
 from bot.exchange.errors import AuthError, ExchangeError
-from bot.execution.recovery import recover
 from bot.obs.logging import configure_logging, log_context
-from bot.obs.metrics import Metrics, start_metrics_server
 from bot.obs.tracing import configure_tracing, span
 from bot.store import Database, ledger_summary, render_summary, verify_ledger
 from bot.store.errors import StoreError
 from bot.store.head import marker_path
+
+if TYPE_CHECKING:
+    # The runtime (adapters, stages, the loop) and the metrics are imported by the run commands
+    # that use them: `config`, `ledger` and `kill-switch` commands do not load them.
+    from bot.cycle.run import CycleResult
+    from bot.cycle.runtime import Runtime
+    from bot.obs.metrics import Metrics
 
 log = logging.getLogger(__name__)
 REAL_HOSTS = ("api.btcturk.com",)
@@ -72,6 +73,8 @@ def run_stage(
     settings: Settings, stage: str, *, loop: bool, max_cycles: int, cycle_seconds: float
 ) -> RunOutcome:
     """Run stage "3", "4" or "7" once or as a loop; the same lock, ledger, executor and loop."""
+    from bot.obs.metrics import Metrics, start_metrics_server
+
     obs = settings.observability
     configure_logging(obs.log_level, obs.log_format, sys.stderr, secrets=secret_values(settings))
     configure_tracing(settings.observability.tracing)
@@ -94,7 +97,12 @@ def run_stage(
         try:
             with open_checked(db_path, synchronous=settings.store.synchronous, clock=wall) as db:
                 token = lock.record_token(db, wall)
-                guard = LedgerGuard(db, wall, interval_events=settings.store.integrity_check_events)
+                guard = LedgerGuard(
+                    db,
+                    wall,
+                    interval_events=settings.store.integrity_check_events,
+                    batch_cycles=backtest_batch(settings),
+                )
                 results, unresolved = _run_on(
                     db,
                     settings,
@@ -131,6 +139,10 @@ def _run_on(
     max_cycles: int,
     cycle_seconds: float,
 ) -> tuple[list[CycleResult], int]:
+    from bot.app.composition import build_runtime
+    from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
+    from bot.execution.recovery import recover
+
     built = build_runtime(settings, db, metrics, stage)
     rt = built.runtime
     try:
@@ -214,5 +226,7 @@ def ledger_init(path: Path) -> str:
 
 
 def ledger_show(path: Path) -> str:
+    from bot.app.portfolio_summary import portfolio_lines
+
     with Database.open_readonly(path) as db:
         return "\n".join([render_summary(ledger_summary(db)).rstrip("\n"), "", *portfolio_lines(db)])

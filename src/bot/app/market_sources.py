@@ -14,30 +14,31 @@ rate limiter and one circuit breaker (`ExchangeGuards`).
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.app.paper_account import open_paper_engine
-from bot.app.stream import Stream, open_stream, wall_ms
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
-from bot.exchange.btcturk.async_client import AsyncBtcturkClient
 from bot.exchange.btcturk.auth import Credentials
 from bot.exchange.btcturk.breaker import CircuitBreaker
-from bot.exchange.btcturk.bridge import AsyncClientBridge
-from bot.exchange.btcturk.policy import RetryPolicy
 from bot.exchange.btcturk.rate_limit import RateLimiter, RateLimits
-from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.exchange.gateway import ExchangeGateway, MarketDataSource
 from bot.exchange.paper import PaperGateway
 from bot.exchange.replay import ReplayMarketData
 from bot.obs.metrics import Metrics
 from bot.store.db import Database
+
+if TYPE_CHECKING:
+    # The HTTP clients (httpx, asyncio) and the stream (websockets, the feed's event types) are
+    # imported in the branches that read the exchange: a paper replay never loads them.
+    from bot.app.stream import Stream
+    from bot.exchange.btcturk.async_client import AsyncBtcturkClient
+    from bot.exchange.btcturk.sync_client import BtcturkClient
 
 Closers = list[Callable[[], None]]
 
@@ -118,6 +119,8 @@ def _rest_market_data(
     """REST market data: the async client, reading every symbol at once, or the sync `client`."""
     if settings.market_data.rest_reads == "sequential":
         return client
+    from bot.exchange.btcturk.bridge import AsyncClientBridge
+
     bridge = AsyncClientBridge(lambda: async_btcturk_client(settings, guards))
     closers.append(bridge.close)
     return bridge
@@ -137,6 +140,8 @@ def _stream_in_front(
     """
     if settings.market_data.feed != "websocket":
         return rest, None
+    from bot.app.stream import open_stream, wall_ms
+
     stream = open_stream(
         settings, rest, metrics, now_ms=lambda: wall_ms() + client.clock_offset_ms, credentials=credentials
     )
@@ -154,16 +159,25 @@ def _credentials(settings: Settings) -> Credentials | None:
 def btcturk_client(
     settings: Settings, guards: ExchangeGuards, credentials: Credentials | None
 ) -> BtcturkClient:
+    from bot.exchange.btcturk.sync_client import BtcturkClient
+
     return BtcturkClient(credentials=credentials, sleep=time.sleep, **_client_options(settings, guards))
 
 
 def async_btcturk_client(settings: Settings, guards: ExchangeGuards) -> AsyncBtcturkClient:
     """A public (keyless) async client: it only ever reads market data."""
+    import asyncio
+
+    from bot.exchange.btcturk.async_client import AsyncBtcturkClient
+
     return AsyncBtcturkClient(sleep=asyncio.sleep, **_client_options(settings, guards))
 
 
 def _client_options(settings: Settings, guards: ExchangeGuards) -> dict[str, Any]:
     """What the sync and async clients of a process share: endpoints, retries, limits, health."""
+    from bot.app.stream import wall_ms
+    from bot.exchange.btcturk.policy import RetryPolicy
+
     ex = settings.exchange
     return {
         "base_url": ex.base_url,

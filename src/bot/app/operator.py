@@ -7,21 +7,23 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
-from bot.app.composition import build_runtime
 from bot.app.errors import CommandError
 from bot.app.ledger_access import open_checked
 from bot.app.lock import InstanceLock
-from bot.app.stream import wall_ms
 from bot.config import Settings, secret_values
 from bot.cycle.clocks import SystemClock
 from bot.cycle.kill_switch import clear_kill_switch, read_kill_switch, trip_kill_switch
 from bot.execution.operator import CannotResolve, resolve_not_placed
 from bot.obs.logging import configure_logging
-from bot.obs.metrics import Metrics
 from bot.risk.kill_switch import KillSwitch
 
 
 def settle_unknown_order(settings: Settings, client_order_id: str, reason: str) -> str:
+    # The whole runtime (stages, adapters) loads for this command only, not for the kill switch
+    # or `ledger show`, which use the rest of this module.
+    from bot.app.composition import build_runtime
+    from bot.obs.metrics import Metrics
+
     path = settings.store.path
     if not path.exists():
         raise CommandError(f"no ledger at {path}")
@@ -53,9 +55,10 @@ def kill_switch(settings: Settings, action: str, reason: str | None, expires_in_
     if action != "on" and not path.exists():
         raise CommandError(f"no ledger at {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    now = wall_ms()
+    wall = SystemClock()
+    now = wall.now_ms()
     # No instance lock: the switch must work while a daemon runs (its next cycle obeys it).
-    with open_checked(path, synchronous=settings.store.synchronous, clock=SystemClock()) as db:
+    with open_checked(path, synchronous=settings.store.synchronous, clock=wall) as db:
         if action == "on":
             expires = None if expires_in_s is None else now + int(expires_in_s * 1000)
             switch = trip_kill_switch(

@@ -12,15 +12,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.exchange.btcturk.auth import Credentials
-from bot.exchange.btcturk.ws import MarketFeed
 from bot.exchange.btcturk.ws.events import OrderDeleted
 from bot.exchange.btcturk.ws.quotes import FeedStats
 from bot.exchange.gateway import MarketDataSource
 from bot.exchange.ingestion import StreamFirstMarketData
 from bot.obs.metrics import Metrics
+
+if TYPE_CHECKING:
+    # The feed loads websockets and asyncio; `open_stream` imports it, so that REST runs and
+    # commands that only need `wall_ms` (`ledger show`) never load them.
+    from bot.exchange.btcturk.ws.feed import MarketFeed
 
 log = logging.getLogger(__name__)
 FEED_EVENTS = ("connects", "disconnects", "resnapshots", "drops", "malformed", "login_failures")
@@ -81,6 +86,8 @@ def open_stream(
     now_ms: Callable[[], int],
     credentials: Credentials | None,
 ) -> Stream:
+    from bot.exchange.btcturk.ws.feed import MarketFeed
+
     md = settings.market_data
     feed = MarketFeed(
         md.ws_url,

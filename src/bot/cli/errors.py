@@ -7,14 +7,14 @@ from contextlib import contextmanager
 
 import click
 
-from bot.app.errors import EXIT_CODES, classify
-
 
 @contextmanager
 def exit_on_known_errors() -> Iterator[None]:
     try:
         yield
     except Exception as error:
+        from bot.app.errors import EXIT_CODES, classify
+
         kind = classify(error)
         if kind is None:
             raise

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import click
 
-from bot.app import commands
-from bot.app.operator import kill_switch as kill_switch_command
 from bot.cli.errors import exit_on_known_errors
 from bot.cli.options import common, db_option, parse_assignments
 
@@ -46,6 +44,9 @@ def kill_switch(
         raise click.UsageError(f"`kill-switch {action}` needs --reason: it is recorded with the change")
     if expires_in is not None and action != "on":
         raise click.UsageError("--expires-in only goes with `on`")
+    from bot.app import commands
+    from bot.app.operator import kill_switch as kill_switch_command
+
     with exit_on_known_errors():
         if db_path is not None:
             settings = commands.settings_for_ledger(db_path)

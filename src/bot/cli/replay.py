@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from bot.app.replays import replay_import as do_import
-from bot.app.replays import replay_init as do_init
 from bot.cli.errors import exit_on_known_errors
 
 
@@ -34,6 +32,8 @@ def replay_init(
     out_dir: Path, seed: int, steps: int, step_ms: int, symbols: tuple[str, ...], overwrite: bool
 ) -> None:
     """Write a seeded synthetic multi-symbol dataset (realistic volatility and spreads)."""
+    from bot.app.replays import replay_init as do_init
+
     with exit_on_known_errors():
         click.echo(
             do_init(out_dir, seed=seed, steps=steps, step_ms=step_ms, symbols=symbols, overwrite=overwrite)
@@ -78,6 +78,8 @@ def replay_import(
     overwrite: bool,
 ) -> None:
     """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume) into a dataset; report gaps."""
+    from bot.app.replays import replay_import as do_import
+
     with exit_on_known_errors():
         click.echo(
             do_import(

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from bot.app import commands
 from bot.cli.errors import exit_on_known_errors
 from bot.cli.options import common, parse_assignments
 
@@ -73,6 +72,8 @@ def _run_stage(
     cycle_seconds: float | None,
     real_exchange: bool,
 ) -> None:
+    from bot.app import commands
+
     with exit_on_known_errors():
         loaded = commands.load(config_path, parse_assignments(assignments))
         settings = loaded.settings

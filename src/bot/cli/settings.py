@@ -4,10 +4,8 @@ from pathlib import Path
 
 import click
 
-from bot.app import commands
 from bot.cli.errors import exit_on_known_errors
 from bot.cli.options import common, parse_assignments
-from bot.config import render_settings
 
 
 @click.group()
@@ -19,6 +17,9 @@ def config() -> None:
 @common
 def show(config_path: Path | None, assignments: tuple[str, ...]) -> None:
     """Print the effective configuration (secrets redacted) with where each value came from."""
+    from bot.app import commands
+    from bot.config import render_settings
+
     with exit_on_known_errors():
         click.echo(render_settings(commands.load(config_path, parse_assignments(assignments))))
 
@@ -27,6 +28,8 @@ def show(config_path: Path | None, assignments: tuple[str, ...]) -> None:
 @common
 def check(config_path: Path | None, assignments: tuple[str, ...]) -> None:
     """Validate the configuration; exit 2 naming every problem."""
+    from bot.app import commands
+
     with exit_on_known_errors():
         loaded = commands.load(config_path, parse_assignments(assignments))
     click.echo(f"configuration OK (mode {loaded.settings.mode}, adapter {loaded.settings.exchange.adapter})")

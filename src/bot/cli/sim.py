@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from bot.app.simulator import serve_simulator, sim_config
 from bot.cli.errors import exit_on_known_errors
 
 
@@ -73,6 +72,8 @@ def exchange_sim(
     fault_assignments: tuple[str, ...],
 ) -> None:
     """Serve a BTCTurk-compatible exchange on loopback (REST and WebSocket), driven by a replay dataset."""
+    # The simulator (starlette, uvicorn, websockets) loads for this command only.
+    from bot.app.simulator import serve_simulator, sim_config
 
     def ready(host: str, bound: int) -> None:
         click.echo(f"exchange simulator listening on http://{host}:{bound}", err=True)

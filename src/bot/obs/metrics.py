@@ -2,6 +2,9 @@
 
 Label values must be bounded (stage, verdict, reason code, symbol, side, endpoint, error class):
 never an order id or a secret.
+
+prometheus_client (which loads http.server, email and ssl) is imported by the first `Metrics()`,
+not with this module: commands that only need the errors below do not load it.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 from threading import Thread
-from wsgiref.simple_server import WSGIServer
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 NAMESPACE = "bot"
 CYCLE_DURATION_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -86,6 +92,8 @@ class Metrics:
     universe_size: Gauge
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        from prometheus_client import CollectorRegistry
+
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         self._declare_cycle_metrics(self.registry)
         self._declare_order_and_ledger_metrics(self.registry)
@@ -93,6 +101,8 @@ class Metrics:
         self._declare_portfolio_and_risk_metrics(self.registry)
 
     def _declare_cycle_metrics(self, reg: CollectorRegistry) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
         ns = NAMESPACE
         self.cycle_duration_seconds = Histogram(
             "cycle_duration_seconds", "Wall time of one cycle.", ["stage"],
@@ -110,6 +120,8 @@ class Metrics:
         )
 
     def _declare_order_and_ledger_metrics(self, reg: CollectorRegistry) -> None:
+        from prometheus_client import Counter, Gauge
+
         ns = NAMESPACE
         self.orders_submitted_total = Counter(
             "orders_submitted", "Orders sent to the exchange.", ["symbol", "side"], namespace=ns, registry=reg
@@ -132,6 +144,8 @@ class Metrics:
         )  # fmt: skip
 
     def _declare_exchange_and_market_data_metrics(self, reg: CollectorRegistry) -> None:
+        from prometheus_client import Counter, Gauge
+
         ns = NAMESPACE
         self.exchange_request_errors_total = Counter(
             "exchange_request_errors", "Failed exchange calls.", ["endpoint", "error_class"],
@@ -170,6 +184,8 @@ class Metrics:
         )  # fmt: skip
 
     def _declare_portfolio_and_risk_metrics(self, reg: CollectorRegistry) -> None:
+        from prometheus_client import Counter, Gauge
+
         ns = NAMESPACE
         self.risk_mode = Gauge(
             "risk_mode", "Mode by source (anomaly, effective, stage 7 budget): 0 normal 1 reduce 2 observe",
@@ -209,6 +225,8 @@ class Metrics:
 
     def exposition(self) -> bytes:
         """The current metrics in the Prometheus text format."""
+        from prometheus_client import generate_latest
+
         return generate_latest(self.registry)
 
 
@@ -281,6 +299,8 @@ def start_metrics_server(
     `port=0` lets the OS pick a free port; the bound port is returned. Raises MetricsPortInUse if
     the port is taken, MetricsAddressUnusable for any other address that cannot be listened on.
     """
+    from prometheus_client import start_http_server
+
     try:
         server, thread = start_http_server(port, addr=host, registry=metrics.registry)
     except OSError as e:
