@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.accounting import EquityState, track_equity
 from bot.app.operator import describe_kill_switch
-from bot.app.stream import wall_ms
+from bot.cycle.clocks import SystemClock
 from bot.cycle.kill_switch import read_kill_switch
 from bot.cycle.persisted_state import load_state
 from bot.cycle.portfolio.memory import PortfolioMemory, load_memory
@@ -22,7 +22,7 @@ def portfolio_lines(database: Database) -> list[str]:
     """Empty for a ledger no portfolio stage (4 or 7) has run on."""
     recorded = load_state(database, VALUATION_KEY, ValuationRecord.from_json)
     memory = load_memory(database)
-    lines = [describe_kill_switch(read_kill_switch(database), wall_ms())]
+    lines = [describe_kill_switch(read_kill_switch(database), SystemClock().now_ms())]
     if recorded is None or memory.equity is None:
         return [TITLE, *(f"  {line}" for line in lines)]
     lines[:0] = [
