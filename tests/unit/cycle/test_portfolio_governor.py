@@ -17,7 +17,7 @@ from bot.accounting.marks import effective_marks
 from bot.accounting.trade_outcomes import TradeOutcomes
 from bot.config import Settings
 from bot.cycle.portfolio.books import LedgerAccounts
-from bot.cycle.portfolio.governor import govern
+from bot.cycle.portfolio.governor import Observed, govern
 from bot.cycle.portfolio.memory import PortfolioMemory
 from bot.cycle.portfolio.params import portfolio_params
 from bot.domain.account import AccountSnapshot, Balance
@@ -80,10 +80,7 @@ def accounts(mark_age_ms: int) -> LedgerAccounts:
 def governed(accounts: LedgerAccounts, budget: BudgetState):
     valuation = accounts.valuation
     _, complete = track_equity(None, valuation.equity, T0)
-    return govern(
-        PortfolioMemory(budget=budget),
-        PARAMS,
-        budget_governs=True,
+    observed = Observed(
         now_ms=T0,
         market=MarketSnapshot(ts_ms=T0),
         account=AccountSnapshot(ts_ms=T0, balances=BALANCES),  # the ledger's, to the last digit
@@ -95,6 +92,7 @@ def governed(accounts: LedgerAccounts, budget: BudgetState):
         exchange_degraded=False,
         clock_skew_ms=0,
     )
+    return govern(PortfolioMemory(budget=budget), PARAMS, observed, budget_governs=True)
 
 
 def test_an_incomplete_valuation_observes_and_neither_tightens_nor_loosens_the_budget():

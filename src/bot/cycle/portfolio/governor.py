@@ -55,42 +55,46 @@ class Governance:
     budget_governs: bool  # stage 7; in stage 4 the budget is stepped but not obeyed
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observed:
+    """What this cycle saw, as the governor reads it."""
+
+    now_ms: int
+    market: MarketSnapshot
+    account: AccountSnapshot
+    rules: Mapping[str, PairRules]
+    universe: Sequence[str]
+    reading: EquityReading
+    accounts: LedgerAccounts
+    recent_cycles: Sequence[CycleOutcome]
+    exchange_degraded: bool
+    clock_skew_ms: int
+
+
 def govern(
-    memory: PortfolioMemory,
-    params: PortfolioParams,
-    *,
-    budget_governs: bool,
-    now_ms: int,
-    market: MarketSnapshot,
-    account: AccountSnapshot,
-    rules: Mapping[str, PairRules],
-    universe: Sequence[str],
-    reading: EquityReading,
-    accounts: LedgerAccounts,
-    recent_cycles: Sequence[CycleOutcome],
-    exchange_degraded: bool,
-    clock_skew_ms: int,
+    memory: PortfolioMemory, params: PortfolioParams, observed: Observed, *, budget_governs: bool
 ) -> Governance:
-    vol = observe_volatility(memory.volatility, market, universe, params.volatility_window)
-    age = data_age_ms(market, universe, now_ms)
+    o, now_ms, reading, accounts = observed, observed.now_ms, observed.reading, observed.accounts
+    vol = observe_volatility(memory.volatility, o.market, o.universe, params.volatility_window)
+    age = data_age_ms(o.market, o.universe, now_ms)
     before = memory.budget or BudgetState.initial(now_ms)
     inputs = BudgetInputs(
         drawdown_ratio=reading.drawdown_ratio,
         daily_loss_ratio=reading.daily_loss_ratio,
         fee_burn_ratio=_ratio(accounts.outcomes.fees_quote_since, reading.equity - reading.daily_pnl),
         market_data_age_ms=age,
-        exchange_degraded=exchange_degraded,
+        exchange_degraded=o.exchange_degraded,
         volatility_bps=vol.volatility_bps,
-        submits=submit_outcomes(recent_cycles[: params.reject_window_cycles]),
+        submits=submit_outcomes(o.recent_cycles[: params.reject_window_cycles]),
         loss_streak=accounts.outcomes.loss_streak,
     )
     budget = step_budget(before, inputs, params.budget, now_ms) if reading.complete else held(before)
     # Both sides valued at the same marks: an asset the ledger could not value is left out of both.
-    exchange = exchange_equity(account, accounts.prices, rules, params.quote_asset)
+    exchange = exchange_equity(o.account, accounts.prices, o.rules, params.quote_asset)
     divergence = _ratio(abs(reading.equity - exchange), reading.equity)
     anomaly = step_anomaly(
         memory.anomaly,
-        observation(recent_cycles, data_age_ms=age, divergence=divergence, clock_skew_ms=clock_skew_ms),
+        observation(o.recent_cycles, data_age_ms=age, divergence=divergence, clock_skew_ms=o.clock_skew_ms),
         params.anomaly,
         now_ms,
     )

@@ -19,7 +19,7 @@ from decimal import Decimal
 from bot.accounting import Carry, EquityReading, EquityState, day_start, hold_equity, track_equity
 from bot.accounting.marks import carried_marks
 from bot.cycle.portfolio.books import LedgerAccounts, LedgerBooks, marks_of
-from bot.cycle.portfolio.governor import Governance, govern
+from bot.cycle.portfolio.governor import Governance, Observed, govern
 from bot.cycle.portfolio.memory import OpeningPrices, PortfolioMemory, load_memory
 from bot.cycle.portfolio.params import PortfolioParams
 from bot.cycle.portfolio.record import PortfolioReport, record_portfolio, report_portfolio
@@ -218,9 +218,7 @@ class PortfolioStage:
         members: Sequence[str],
         recent: Sequence[CycleOutcome],
     ) -> Governance:
-        return govern(
-            memory,
-            self.params,
+        observed = Observed(
             now_ms=inputs.now_ms,
             market=inputs.market,
             account=inputs.account,
@@ -231,8 +229,8 @@ class PortfolioStage:
             recent_cycles=recent,
             exchange_degraded=inputs.safety.exchange_degraded,
             clock_skew_ms=self.clock_skew_ms(),
-            budget_governs=self.name == "7",
         )
+        return govern(memory, self.params, observed, budget_governs=self.name == "7")
 
     def _capital(self, memory: PortfolioMemory, accounts: LedgerAccounts) -> CapitalState:
         realized = accounts.valuation.realized_pnl
