@@ -12,7 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.domain.decisions import DecisionLayer, ReasonCode
-from bot.domain.intents import SubmitIntent
 from bot.domain.money import ZERO, exact_product
 from bot.domain.orders import Side
 from bot.domain.symbols import PairRules
@@ -45,7 +44,6 @@ def cap_buy_notional(
 
 
 def cap_position(
-    intent: SubmitIntent,
     price: Decimal,
     quantity: Decimal,
     rules: PairRules,
@@ -55,11 +53,13 @@ def cap_position(
     budget: CycleBudget,
     caps: list[ReasonCode],
 ) -> Decimal:
-    """(held + open buys + this cycle's buys + this buy) x price <= position cap, per symbol."""
+    """(held + open buys + this cycle's buys + this buy) x price <= position cap, per symbol
+    (`rules.symbol`)."""
+    symbol = rules.symbol
     committed = (
-        held_quantity(ctx.positions, intent.symbol)
-        + open_quantity(ctx.base.working_orders, intent.symbol, Side.BUY)
-        + budget.bought.get(intent.symbol, ZERO)
+        held_quantity(ctx.positions, symbol)
+        + open_quantity(ctx.base.working_orders, symbol, Side.BUY)
+        + budget.bought.get(symbol, ZERO)
     )
     used_try = exact_product(committed, price)
     limit_try = limits.max_position_notional_try * ctx.capital_scale

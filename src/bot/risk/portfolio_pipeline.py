@@ -65,7 +65,7 @@ def _check_submit(
         quantity = _cap_sell_notional(price, quantity, limits, caps)
     quantity = cap_cycle_notional(price, quantity, rules, limits.stage3, budget, caps)
     if intent.side is Side.BUY:
-        quantity = cap_position(intent, price, quantity, rules, ctx, limits, restrictions, budget, caps)
+        quantity = cap_position(price, quantity, rules, ctx, limits, restrictions, budget, caps)
         quantity = cap_exposure(price, quantity, rules, ctx, limits, restrictions, budget, caps)
         quantity = cap_trading_capital(price, quantity, rules, ctx, budget, caps)  # capital from here
     quantity = cap_to_balances(intent, price, quantity, ctx.base, limits.stage3, budget, caps)
