@@ -38,7 +38,7 @@ class CheckContext:
     last_submit_ms: Mapping[tuple[str, Side], int]
     rules: Mapping[str, PairRules]
     safety: SafetyState
-    # Buys whose outcome is unknown count as if they had taken the cash (ARCHITECTURE §3.3).
+    # Buys whose outcome is unknown count as if they had taken the cash (docs/architecture.md §3.3).
     unresolved_buy_notional_try: Decimal = ZERO
     # Open orders on the account that this ledger did not place: they count against the caps.
     foreign_orders: Sequence[ForeignOrder] = ()

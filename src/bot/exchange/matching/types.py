@@ -46,7 +46,7 @@ class RejectToken(StrEnum):
     ORDER_COULD_NOT_BE_CANCELED = "ORDER_COULD_NOT_BE_CANCELED"
 
 
-# Documented codes (protocol reference §10, May 2024). Tokens BTCTurk publishes without a numeric
+# Documented codes (docs/btcturk-protocol.md §10, May 2024). Tokens BTCTurk publishes without a numeric
 # code get 400, mirroring the HTTP status (as TOO_MANY_REQUESTS carries 429); BALANCE_NOT_ENOUGH
 # shares 1122 with FAILED_ORDER_WITH_OPEN_ORDERS so clients keying on the code see "insufficient funds".
 UNDOCUMENTED_CODE = 400
