@@ -43,8 +43,8 @@ def main() -> None:
         traced_peak = tracemalloc.get_traced_memory()[1] if args.trace_memory else None
         tracemalloc.stop()
         db_size = (Path(tmp) / "bench.sqlite").stat().st_size
-    cycles = len(outcome.cycles)
-    submitted = sum(c.counters.get("submitted", 0) for c in outcome.cycles)
+    cycles = outcome.cycles.cycles
+    submitted = outcome.cycles.submitted
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"dataset            {args.dataset} (synchronous={args.synchronous})")
     print(f"cycles             {cycles} in {elapsed:.2f} s -> {cycles / elapsed:.0f} cycles/s")

@@ -60,7 +60,7 @@ def main() -> None:
         started = time.perf_counter()
         outcome = commands.run_stage(settings, "7", loop=True, max_cycles=0, cycle_seconds=args.cycle_seconds)
         elapsed = time.perf_counter() - started
-        report(db, len(outcome.cycles), elapsed, args)
+        report(db, outcome.cycles.cycles, elapsed, args)
         started = time.perf_counter()
         ok, text = commands.ledger_verify(db)
         print(f"ledger verify      {time.perf_counter() - started:.1f} s, {'OK' if ok else 'FAILED'}")

@@ -8,10 +8,11 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.cycle.run import CycleResult, run_cycle
 from bot.cycle.runtime import Runtime
+from bot.domain.cycles import CycleStatus
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +65,58 @@ def stop_on_signals(flag: StopFlag) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def run_loop(
-    rt: Runtime, plan: LoopPlan, flag: StopFlag, rng: random.Random | None = None
-) -> list[CycleResult]:
+@dataclass(slots=True)
+class LoopTally:
+    """What a run of the loop did, as counts: its memory stays the same however many cycles run.
+
+    `by_status` counts cycles per status; `counters` sums each cycle's counters (intents,
+    submitted, approved, ...), so `counters["submitted"]` is the orders submitted in the run.
+    """
+
+    cycles: int = 0
+    by_status: dict[CycleStatus, int] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    last_cycle_id: int | None = None
+
+    def add(self, result: CycleResult) -> None:
+        self.cycles += 1
+        self.by_status[result.status] = self.by_status.get(result.status, 0) + 1
+        for name, value in result.counters.items():
+            self.counters[name] = self.counters.get(name, 0) + value
+        self.last_cycle_id = result.cycle_id
+
+    @property
+    def submitted(self) -> int:
+        return self.counters.get("submitted", 0)
+
+    def summary(self) -> str:
+        """`N cycles (a degraded, b ok); M orders submitted`, as `bot run` prints it."""
+        statuses = ", ".join(f"{n} {status}" for status, n in sorted(self.by_status.items()))
+        return f"{self.cycles} cycles ({statuses}); {self.submitted} orders submitted"
+
+
+def run_cycles(
+    rt: Runtime,
+    plan: LoopPlan,
+    flag: StopFlag,
+    rng: random.Random | None = None,
+    *,
+    cycle: Callable[[Runtime], CycleResult] = run_cycle,
+    on_cycle: Callable[[CycleResult], None] | None = None,
+) -> LoopTally:
+    """Run `cycle` until `flag` stops, `plan.max_cycles` ran or a replay's data runs out.
+
+    Keeps counts, not results (a `LoopTally`); `on_cycle` sees each result as it comes, for a
+    caller that wants them. Between cycles it waits out the period with jitter, unless the plan
+    advances its own (replay) clock.
+    """
     rng = rng or random.Random()
-    results: list[CycleResult] = []
-    while not flag.stopped and (plan.max_cycles == 0 or len(results) < plan.max_cycles):
-        result = run_cycle(rt)
-        results.append(result)
+    tally = LoopTally()
+    while not flag.stopped and (plan.max_cycles == 0 or tally.cycles < plan.max_cycles):
+        result = cycle(rt)
+        tally.add(result)
+        if on_cycle is not None:
+            on_cycle(result)
         log.info(
             "cycle completed",
             extra={"fields": {"cycle_id": result.cycle_id, "status": result.status, **result.counters}},
@@ -83,10 +128,21 @@ def run_loop(
                 flag.stop("replay dataset exhausted")
             continue
         plan.after_cycle()
-        if plan.max_cycles and len(results) >= plan.max_cycles:
+        if plan.max_cycles and tally.cycles >= plan.max_cycles:
             break
         jitter = plan.cycle_seconds * plan.jitter_ratio * (2 * rng.random() - 1)
         flag.wait(max(0.0, plan.cycle_seconds - result.duration_s + jitter))
     if flag.reason:
-        log.info("loop stopped", extra={"fields": {"reason": flag.reason, "cycles": len(results)}})
+        log.info("loop stopped", extra={"fields": {"reason": flag.reason, "cycles": tally.cycles}})
+    return tally
+
+
+def run_loop(
+    rt: Runtime, plan: LoopPlan, flag: StopFlag, rng: random.Random | None = None
+) -> list[CycleResult]:
+    """`run_cycles`, returning every cycle's result: for a caller that inspects each one (the
+    in-process harness `bot.testing.cycles`, short runs). Its list grows by one result a cycle, so
+    a long run should call `run_cycles` and keep its counts instead."""
+    results: list[CycleResult] = []
+    run_cycles(rt, plan, flag, rng, on_cycle=results.append)
     return results

@@ -85,15 +85,7 @@ def _run_stage(
             max_cycles=settings.loop.max_cycles if max_cycles is None else max_cycles,
             cycle_seconds=settings.loop.cycle_seconds if cycle_seconds is None else cycle_seconds,
         )
-    statuses: dict[str, int] = {}
-    for cycle in outcome.cycles:
-        statuses[cycle.status] = statuses.get(cycle.status, 0) + 1
-    submitted = sum(c.counters.get("submitted", 0) for c in outcome.cycles)
-    summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-    click.echo(
-        f"{len(outcome.cycles)} cycles ({summary}); {submitted} orders submitted; "
-        f"ledger {settings.store.path}"
-    )
+    click.echo(f"{outcome.cycles.summary()}; ledger {settings.store.path}")
     if outcome.unresolved_orders:
         click.echo(
             f"warning: {outcome.unresolved_orders} orders with unknown outcome; "

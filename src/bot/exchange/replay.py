@@ -1,9 +1,17 @@
-"""Market data replayed from a dataset at the time an injected clock says it is."""
+"""Market data replayed from a dataset at the time an injected clock says it is.
+
+The source walks each symbol's rows forward through time, as the replay clock moves, holding the
+current row, one row of look-ahead and the (ts_ms, volume) of the last 24 hours of rows for the
+ticker's volume; a dataset that streams its rows from disk (`RowStreams`, e.g.
+`bot.replay.StreamingDataset`) is therefore replayed in memory that does not grow with its length.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset, MarketRow
@@ -16,26 +24,36 @@ from bot.exchange.matching.book import synthetic_sides
 DAY_MS = 86_400_000
 
 
+@runtime_checkable
+class RowStreams(Protocol):
+    """A dataset that hands out a symbol's rows in time order, read lazily (e.g. from disk)."""
+
+    def open_rows(self, symbol: str) -> Iterator[MarketRow]: ...
+
+
 class ReplayMarketData:
     """A MarketDataSource over `dataset`: every read returns the row current at `clock.now_ms()`.
 
     Timestamps are the row's own `ts_ms`, so a gap in the dataset shows up as stale data. Reads
     before a symbol's first row raise `errors.Transient`; an unlisted symbol raises `errors.Fatal`.
+    Reads a symbol's rows only up to the first row after now. Time is expected to move forward; a
+    clock set back re-reads the symbol's rows from the start. A streamed dataset whose file turns
+    bad under a running replay raises its own error (a `bot.replay.DatasetError`) from the read.
     """
 
     def __init__(self, dataset: Dataset, clock: Clock) -> None:
         self._dataset = dataset
         self._clock = clock
+        self._symbols = frozenset(dataset.symbols)
+        self._cursors: dict[str, _Cursor] = {}
 
     def pair_rules(self) -> Mapping[str, PairRules]:
         return self._dataset.pairs
 
     def current_row(self, symbol: str) -> MarketRow:
         """The latest row at or before now. Raises Transient before the first row."""
-        if symbol not in self._dataset.rows:
-            raise errors.Fatal(f"unknown symbol {symbol!r} in dataset {self._dataset.name!r}")
         now_ms = self._clock.now_ms()
-        row = self._dataset.row_at(symbol, now_ms)
+        row = self._cursor(symbol).at(now_ms)
         if row is None:
             raise errors.Transient(f"no market data yet for {symbol} at {now_ms}")
         return row
@@ -44,8 +62,7 @@ class ReplayMarketData:
         """Top of book and last from the current row; `volume` is the sum of the step volumes of
         the rows in the 24 hours up to and including the current row."""
         row = self.current_row(symbol)
-        window = self._dataset.rows_between(symbol, row.ts_ms - DAY_MS, row.ts_ms)
-        volume = sum((r.volume for r in window), ZERO)
+        volume = self._cursors[symbol].day_volume()
         return Ticker(symbol=symbol, bid=row.bid, ask=row.ask, last=row.last, volume=volume, ts_ms=row.ts_ms)
 
     def order_book(self, symbol: str, limit: int = 20) -> OrderBook:
@@ -57,6 +74,60 @@ class ReplayMarketData:
             raise errors.Fatal(f"no pair rules for {symbol!r} in dataset {self._dataset.name!r}")
         bids, asks = synthetic_sides(row, rules, limit)
         return OrderBook(symbol=symbol, bids=bids, asks=asks, ts_ms=row.ts_ms)
+
+    def _cursor(self, symbol: str) -> _Cursor:
+        cursor = self._cursors.get(symbol)
+        if cursor is None:
+            if symbol not in self._symbols:
+                raise errors.Fatal(f"unknown symbol {symbol!r} in dataset {self._dataset.name!r}")
+            cursor = self._cursors[symbol] = _Cursor(lambda: _rows_of(self._dataset, symbol))
+        return cursor
+
+
+def _rows_of(dataset: Dataset, symbol: str) -> Iterator[MarketRow]:
+    if isinstance(dataset, RowStreams):
+        return dataset.open_rows(symbol)
+    return iter(dataset.rows[symbol])
+
+
+class _Cursor:
+    """One symbol's rows, walked forward: the current row, the next one, and the last day's volumes."""
+
+    def __init__(self, open_rows: Callable[[], Iterator[MarketRow]]) -> None:
+        self._open_rows = open_rows
+        self._rows: Iterator[MarketRow] | None = None
+        self._current: MarketRow | None = None
+        self._ahead: MarketRow | None = None
+        self._day: deque[tuple[int, Decimal]] = deque()  # (ts_ms, volume), current row last
+
+    def at(self, now_ms: int) -> MarketRow | None:
+        """The latest row with ts_ms <= now_ms (None before the first), reading no further than
+        the row after it."""
+        rows = self._rows
+        if rows is None or (self._current is not None and now_ms < self._current.ts_ms):
+            rows = self._restart()
+        while self._ahead is not None and self._ahead.ts_ms <= now_ms:
+            self._take(self._ahead)
+            self._ahead = next(rows, None)
+        return self._current
+
+    def day_volume(self) -> Decimal:
+        """The step volumes of the rows with ts_ms in (current - 24h, current], summed in time order."""
+        return sum((volume for _, volume in self._day), ZERO)
+
+    def _restart(self) -> Iterator[MarketRow]:
+        rows = self._rows = self._open_rows()
+        self._current = None
+        self._day.clear()
+        self._ahead = next(rows, None)
+        return rows
+
+    def _take(self, row: MarketRow) -> None:
+        self._current = row
+        self._day.append((row.ts_ms, row.volume))
+        horizon_ms = row.ts_ms - DAY_MS
+        while self._day[0][0] <= horizon_ms:
+            self._day.popleft()
 
 
 def row_from_book(book: OrderBook) -> MarketRow:

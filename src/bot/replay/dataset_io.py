@@ -1,38 +1,62 @@
-"""Load and write replay dataset directories (format `bot-replay/1`, see replays/README.md).
+"""Open, load and write replay dataset directories (format `bot-replay/1`, see replays/README.md).
 
-A directory holds `dataset.json` and one `<SYMBOL>.csv` per pair. Loading validates every row and
-fails on the first problem with a `DatasetError` naming the file and line; nothing is repaired
-silently. Rows are parsed with the csv module straight to Decimal (no float, no per-row pydantic)
-so a month of minute bars loads in well under a second.
+A directory holds `dataset.json` and one `<SYMBOL>.csv` per pair. Every row is checked and the first
+problem raises a `DatasetError` naming the file and line; nothing is repaired silently.
+
+- `open_dataset` checks every row in one streaming pass and returns a `StreamingDataset` that reads
+  its rows from disk as a replay reaches them: memory does not grow with the dataset's length.
+- `load_dataset` reads every row into memory (the simulator and tests, which jump around in time).
+- `write_dataset` / `DatasetWriter` write rows as they come, checked, through temporary files.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from types import TracebackType
 
 from bot.domain.dataset import Dataset, MarketRow
-from bot.domain.money import canonical
 from bot.domain.symbols import PairRules
 from bot.replay.errors import DatasetError
-from bot.replay.manifest import CSV_HEADER, MANIFEST_FILE, Manifest, manifest_json, read_manifest
-from bot.replay.validation import check_row
+from bot.replay.manifest import MANIFEST_FILE, Manifest, manifest_json, read_manifest
+from bot.replay.rows import RowSpan, RowWriter, open_rows, scan_rows
+from bot.replay.streaming import StreamingDataset
 
-__all__ = ["DatasetError", "load_dataset", "write_dataset"]
+__all__ = ["DatasetError", "DatasetWriter", "load_dataset", "open_dataset", "write_dataset"]
 
-_HEADER_TEXT = ",".join(CSV_HEADER)
+
+def open_dataset(path: Path | str) -> StreamingDataset:
+    """Check the dataset directory at `path` (or its `dataset.json`) without loading its rows.
+
+    Reads every CSV once, a row at a time, so a bad row anywhere is refused before a replay starts.
+    Raises DatasetError for everything `load_dataset` does.
+    """
+    directory, manifest = _checked_directory(path)
+    spans = {rules.symbol: scan_rows(directory / f"{rules.symbol}.csv", rules) for rules in manifest.pairs}
+    return _streaming(directory, manifest.name, manifest.step_ms, manifest.pairs, spans)
 
 
 def load_dataset(path: Path | str) -> Dataset:
-    """Load and validate the dataset directory at `path` (or its `dataset.json`).
+    """Load and validate the dataset directory at `path` (or its `dataset.json`), every row in memory.
 
     Raises DatasetError naming the file, the line and the fix for: a missing or unknown format,
     a missing pair CSV, a CSV for a symbol the manifest does not list, a bad header, a wrong
     column count, a non-decimal value, ts_ms not strictly increasing, a non-positive price or
     quantity, bid >= ask, a price off the pair's scale, tick or band, a quantity off its scale.
     """
+    directory, manifest = _checked_directory(path)
+    rows = {
+        rules.symbol: tuple(open_rows(directory / f"{rules.symbol}.csv", rules)) for rules in manifest.pairs
+    }
+    return Dataset(
+        name=manifest.name,
+        step_ms=manifest.step_ms,
+        pairs={rules.symbol: rules for rules in manifest.pairs},
+        rows=rows,
+    )
+
+
+def _checked_directory(path: Path | str) -> tuple[Path, Manifest]:
     directory = Path(path)
     if directory.name == MANIFEST_FILE:
         directory = directory.parent
@@ -40,13 +64,7 @@ def load_dataset(path: Path | str) -> Dataset:
         raise DatasetError(directory, "not a directory", "pass the dataset directory holding dataset.json")
     manifest = read_manifest(directory)
     _check_csv_files(directory, manifest)
-    rows = {rules.symbol: _read_rows(directory / f"{rules.symbol}.csv", rules) for rules in manifest.pairs}
-    return Dataset(
-        name=manifest.name,
-        step_ms=manifest.step_ms,
-        pairs={rules.symbol: rules for rules in manifest.pairs},
-        rows=rows,
-    )
+    return directory, manifest
 
 
 def _check_csv_files(directory: Path, manifest: Manifest) -> None:
@@ -68,66 +86,16 @@ def _check_csv_files(directory: Path, manifest: Manifest) -> None:
         )
 
 
-def _read_rows(csv_path: Path, rules: PairRules) -> tuple[MarketRow, ...]:
-    rows: list[MarketRow] = []
-    previous_ts_ms: int | None = None
-    try:
-        with csv_path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None or tuple(column.strip() for column in header) != CSV_HEADER:
-                found = "an empty file" if header is None else ",".join(header)
-                raise DatasetError(
-                    csv_path, f"bad header: expected {_HEADER_TEXT}, found {found}", "fix line 1", line=1
-                )
-            for fields in reader:
-                if not fields:
-                    continue  # a blank line (e.g. a trailing newline) carries no row
-                row = _parse_row(csv_path, reader.line_num, fields)
-                problem = check_row(rules, row, previous_ts_ms)
-                if problem is not None:
-                    raise DatasetError(csv_path, problem.what, problem.fix, line=reader.line_num)
-                previous_ts_ms = row.ts_ms
-                rows.append(row)
-    except UnicodeDecodeError as e:
-        raise DatasetError(csv_path, "not UTF-8 text", "save the CSV as UTF-8 (plain ASCII digits)") from e
-    except csv.Error as e:
-        raise DatasetError(csv_path, f"unreadable CSV ({e})", "repair the quoting", line=None) from e
-    if not rows:
-        raise DatasetError(csv_path, "no rows after the header", "add rows or remove the pair", line=2)
-    return tuple(rows)
-
-
-def _parse_row(csv_path: Path, line: int, fields: Sequence[str]) -> MarketRow:
-    if len(fields) != len(CSV_HEADER):
-        raise DatasetError(
-            csv_path,
-            f"expected {len(CSV_HEADER)} columns ({_HEADER_TEXT}), found {len(fields)}",
-            "write one value per column, no trailing comma",
-            line=line,
-        )
-    ts_text = fields[0].strip()
-    if not (ts_text.isascii() and ts_text.isdigit()):
-        raise DatasetError(
-            csv_path, f"ts_ms {fields[0]!r} is not an integer", "write epoch milliseconds (UTC)", line=line
-        )
-    values: list[Decimal] = []
-    for name, text in zip(CSV_HEADER[1:], fields[1:], strict=True):
-        try:
-            value = Decimal(text.strip())
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            raise DatasetError(
-                csv_path,
-                f"{name} {text!r} is not a decimal number",
-                "write a plain decimal like 1.25",
-                line=line,
-            )
-        values.append(value)
-    bid, ask, last, bid_qty, ask_qty, volume = values
-    return MarketRow(
-        ts_ms=int(ts_text), bid=bid, ask=ask, last=last, bid_qty=bid_qty, ask_qty=ask_qty, volume=volume
+def _streaming(
+    directory: Path, name: str, step_ms: int, pairs: Sequence[PairRules], spans: dict[str, RowSpan]
+) -> StreamingDataset:
+    return StreamingDataset(
+        name=name,
+        step_ms=step_ms,
+        pairs={rules.symbol: rules for rules in pairs},
+        rows={},
+        directory=directory,
+        spans=spans,
     )
 
 
@@ -139,21 +107,14 @@ def write_dataset(path: Path | str, dataset: Dataset, source: str, *, overwrite:
     write leaves no manifest. Raises DatasetError if a dataset already exists there and `overwrite`
     is false, or if a row breaks a rule (naming the file and the line it would have had).
     """
-    directory = Path(path)
-    pairs = _pairs_in_order(directory, dataset)
-    manifest_path = directory / MANIFEST_FILE
-    if manifest_path.exists() and not overwrite:
-        raise DatasetError(
-            manifest_path, "a dataset already exists here", "choose another directory or overwrite it"
-        )
-    for rules in pairs:
-        _check_rows(directory / f"{rules.symbol}.csv", rules, dataset.rows[rules.symbol])
-    directory.mkdir(parents=True, exist_ok=True)
-    _remove_stale_csvs(directory, {rules.symbol for rules in pairs})
-    for rules in pairs:
-        _write_rows(directory / f"{rules.symbol}.csv", dataset.rows[rules.symbol])
-    text = manifest_json(name=dataset.name, step_ms=dataset.step_ms, source=source, pairs=pairs)
-    _replace_text(manifest_path, text)
+    pairs = _pairs_in_order(Path(path), dataset)
+    with DatasetWriter(
+        path, name=dataset.name, step_ms=dataset.step_ms, pairs=pairs, overwrite=overwrite
+    ) as out:
+        for rules in pairs:
+            for row in dataset.rows[rules.symbol]:
+                out.write(rules.symbol, row)
+        out.commit(source)
 
 
 def _pairs_in_order(directory: Path, dataset: Dataset) -> list[PairRules]:
@@ -168,15 +129,78 @@ def _pairs_in_order(directory: Path, dataset: Dataset) -> list[PairRules]:
     return [dataset.pairs[symbol] for symbol in sorted(dataset.pairs)]
 
 
-def _check_rows(csv_path: Path, rules: PairRules, rows: Sequence[MarketRow]) -> None:
-    if not rows:
-        raise DatasetError(csv_path, f"no rows for {rules.symbol}", "drop the pair or add rows", line=2)
-    previous_ts_ms: int | None = None
-    for line, row in enumerate(rows, start=2):
-        problem = check_row(rules, row, previous_ts_ms)
-        if problem is not None:
-            raise DatasetError(csv_path, problem.what, problem.fix, line=line)
-        previous_ts_ms = row.ts_ms
+class DatasetWriter:
+    """Writes a dataset directory row by row, in any order across pairs, holding no rows.
+
+        with DatasetWriter(out_dir, name="x", step_ms=60_000, pairs=rules) as out:
+            for symbol, row in rows:
+                out.write(symbol, row)
+            dataset = out.commit(source)
+
+    Each pair goes to a temporary file, checked as it is written. `commit` renames them into place
+    (removing the CSVs of pairs an overwritten dataset had and this one lacks) and writes
+    dataset.json last. Leaving the block without `commit` (an error) removes the temporary files,
+    and the directory if this writer created it, so a failed write leaves no dataset behind.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        name: str,
+        step_ms: int,
+        pairs: Sequence[PairRules],
+        overwrite: bool = False,
+    ) -> None:
+        self.directory = Path(path)
+        manifest_path = self.directory / MANIFEST_FILE
+        if manifest_path.exists() and not overwrite:
+            raise DatasetError(
+                manifest_path, "a dataset already exists here", "choose another directory or overwrite it"
+            )
+        self._name, self._step_ms = name, step_ms
+        self._pairs = sorted(pairs, key=lambda rules: rules.symbol)
+        self._created = not self.directory.exists()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._writers: dict[str, RowWriter] = {}
+        try:
+            for rules in self._pairs:
+                self._writers[rules.symbol] = RowWriter(self.directory / f"{rules.symbol}.csv", rules)
+        except BaseException:
+            self._discard()
+            raise
+        self._committed: StreamingDataset | None = None
+
+    def write(self, symbol: str, row: MarketRow) -> None:
+        """Append `row` to `symbol`'s CSV. Raises DatasetError (file, line) for a row that breaks
+        a rule, KeyError for a symbol not among the pairs."""
+        self._writers[symbol].write(row)
+
+    def commit(self, source: str) -> StreamingDataset:
+        """Put the CSVs in place, then dataset.json describing them with `source`; the written dataset."""
+        spans = {symbol: writer.finish() for symbol, writer in self._writers.items()}
+        _remove_stale_csvs(self.directory, set(self._writers))
+        for writer in self._writers.values():
+            writer.commit()
+        text = manifest_json(name=self._name, step_ms=self._step_ms, source=source, pairs=self._pairs)
+        _replace_text(self.directory / MANIFEST_FILE, text)
+        self._committed = _streaming(self.directory, self._name, self._step_ms, self._pairs, spans)
+        return self._committed
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._committed is None:
+            self._discard()
+
+    def _discard(self) -> None:
+        for writer in self._writers.values():
+            writer.discard()
+        if self._created and not any(self.directory.iterdir()):
+            self.directory.rmdir()
 
 
 def _remove_stale_csvs(directory: Path, keep: set[str]) -> None:
@@ -188,26 +212,6 @@ def _remove_stale_csvs(directory: Path, keep: set[str]) -> None:
     for rules in previous.pairs:
         if rules.symbol not in keep:
             (directory / f"{rules.symbol}.csv").unlink(missing_ok=True)
-
-
-def _write_rows(csv_path: Path, rows: Sequence[MarketRow]) -> None:
-    temporary = csv_path.with_name(csv_path.name + ".tmp")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
-        writer.writerows(
-            (
-                str(row.ts_ms),
-                canonical(row.bid),
-                canonical(row.ask),
-                canonical(row.last),
-                canonical(row.bid_qty),
-                canonical(row.ask_qty),
-                canonical(row.volume),
-            )
-            for row in rows
-        )
-    temporary.replace(csv_path)
 
 
 def _replace_text(path: Path, text: str) -> None:

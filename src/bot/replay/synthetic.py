@@ -9,16 +9,17 @@ the quantity scale. The same arguments give the same dataset, bit for bit.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from pathlib import Path
 
 from bot.domain.dataset import Dataset, MarketRow
 from bot.domain.money import quantize_down, quantize_up
 from bot.domain.orders import Side
-from bot.replay.dataset_io import write_dataset
+from bot.replay.dataset_io import DatasetWriter
 from bot.replay.pair_specs import DEFAULT_PAIRS, PairSpec
 from bot.replay.shocks import ShockProcess, as_decimal
+from bot.replay.streaming import StreamingDataset
 
 DEFAULT_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 GENERATOR = "bot.replay.synthetic/1"  # bump when the model changes; the bundled dataset is regenerated
@@ -35,29 +36,49 @@ def generate(
     *,
     name: str = "synthetic",
 ) -> Dataset:
-    """`steps` rows per symbol at `start_ms + i * step_ms`, deterministic for (`symbols`, `seed`).
+    """`steps` rows per symbol at `start_ms + i * step_ms`, deterministic for (`symbols`, `seed`),
+    in memory (`generate_steps` yields them a step at a time).
 
     Raises ValueError for no symbols, a key that is not its spec's symbol, steps < 1, step_ms < 1
     or a start price outside the pair's band.
     """
-    _check_arguments(symbols, steps, step_ms)
-    ordered = sorted(symbols)
-    shocks = ShockProcess(seed, step_ms)
-    paths = {symbol: _PricePath(symbols[symbol], step_ms) for symbol in ordered}
-    rows: dict[str, list[MarketRow]] = {symbol: [] for symbol in ordered}
-    # A fixed context: the output must not depend on whatever precision the caller has set.
-    with localcontext(Context(prec=28, rounding=ROUND_HALF_EVEN)):
-        for step in range(steps):
-            ts_ms = start_ms + step * step_ms
-            activity = shocks.advance(ts_ms)
-            for symbol in ordered:
-                rows[symbol].append(paths[symbol].next_row(shocks, ts_ms, activity))
+    rows: dict[str, list[MarketRow]] = {symbol: [] for symbol in sorted(symbols)}
+    for step in generate_steps(symbols, steps, step_ms, seed, start_ms):
+        for symbol, row in step.items():
+            rows[symbol].append(row)
     return Dataset(
         name=name,
         step_ms=step_ms,
-        pairs={symbol: symbols[symbol].rules for symbol in ordered},
+        pairs={symbol: symbols[symbol].rules for symbol in rows},
         rows={symbol: tuple(symbol_rows) for symbol, symbol_rows in rows.items()},
     )
+
+
+def generate_steps(
+    symbols: Mapping[str, PairSpec], steps: int, step_ms: int, seed: int, start_ms: int = DEFAULT_START_MS
+) -> Iterator[dict[str, MarketRow]]:
+    """The rows of `generate`, one step at a time: {symbol: row} in symbol order.
+
+    Checks its arguments at once (ValueError, as `generate`), then yields lazily.
+    """
+    _check_arguments(symbols, steps, step_ms)
+    return _steps(symbols, steps, step_ms, seed, start_ms)
+
+
+def _steps(
+    symbols: Mapping[str, PairSpec], steps: int, step_ms: int, seed: int, start_ms: int
+) -> Iterator[dict[str, MarketRow]]:
+    ordered = sorted(symbols)
+    shocks = ShockProcess(seed, step_ms)
+    paths = {symbol: _PricePath(symbols[symbol], step_ms) for symbol in ordered}
+    for step in range(steps):
+        # A fixed context: the output must not depend on whatever precision the caller has set. It
+        # is entered per step, never across a `yield`, so the caller's own context is left alone.
+        with localcontext(Context(prec=28, rounding=ROUND_HALF_EVEN)):
+            ts_ms = start_ms + step * step_ms
+            activity = shocks.advance(ts_ms)
+            rows = {symbol: paths[symbol].next_row(shocks, ts_ms, activity) for symbol in ordered}
+        yield rows
 
 
 def _check_arguments(symbols: Mapping[str, PairSpec], steps: int, step_ms: int) -> None:
@@ -162,14 +183,18 @@ def init_synthetic(
     start_ms: int = DEFAULT_START_MS,
     name: str = "synthetic",
     overwrite: bool = False,
-) -> Dataset:
-    """Generate a dataset and write it to `out_dir` (see `generate` and `write_dataset`).
+) -> StreamingDataset:
+    """Generate a dataset and write it to `out_dir` as it is generated, holding one step in memory
+    (see `generate` and `DatasetWriter`); returns the dataset written, on disk.
 
     `symbols` is None (all DEFAULT_PAIRS), names of default pairs, or full specs. Raises
     ValueError for an unknown symbol name and DatasetError if a dataset exists and not `overwrite`.
     """
     specs = resolve_specs(symbols)
-    dataset = generate(specs, steps, step_ms, seed, start_ms, name=name)
-    source = synthetic_source(seed=seed, steps=steps, step_ms=step_ms, start_ms=start_ms)
-    write_dataset(out_dir, dataset, source, overwrite=overwrite)
-    return dataset
+    generated = generate_steps(specs, steps, step_ms, seed, start_ms)
+    pairs = [spec.rules for spec in specs.values()]
+    with DatasetWriter(out_dir, name=name, step_ms=step_ms, pairs=pairs, overwrite=overwrite) as out:
+        for step in generated:
+            for symbol, row in step.items():
+                out.write(symbol, row)
+        return out.commit(synthetic_source(seed=seed, steps=steps, step_ms=step_ms, start_ms=start_ms))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 from replay_builders import TEST_RULES, small_dataset, small_rows
 
 from bot.domain.dataset import Dataset
-from bot.replay import DatasetError, load_dataset, read_manifest, write_dataset
+from bot.replay import DatasetError, load_dataset, open_dataset, read_manifest, write_dataset
 
 
 def _write_small(directory: Path) -> Path:
@@ -66,12 +67,15 @@ def test_written_files_are_canonical(tmp_path: Path) -> None:
         (3, "1700000060000,NaN,101.05,101.02,1.5,2.25,0", "not a decimal"),
     ],
 )
-def test_a_bad_row_is_named_by_file_and_line(tmp_path: Path, line: int, text: str, expected: str) -> None:
+@pytest.mark.parametrize("read", [load_dataset, open_dataset])
+def test_a_bad_row_is_named_by_file_and_line(
+    tmp_path: Path, line: int, text: str, expected: str, read: Callable[[Path], Dataset]
+) -> None:
     csv_path = _write_small(tmp_path) / "TESTTRY.csv"
     _replace_line(csv_path, line, text)
 
     with pytest.raises(DatasetError) as caught:
-        load_dataset(tmp_path)
+        read(tmp_path)
 
     assert caught.value.path == csv_path
     assert caught.value.line == line

@@ -10,7 +10,7 @@ import pytest
 from replay_builders import REPO_ROOT
 
 from bot.domain.dataset import Dataset, MarketRow
-from bot.replay import DEFAULT_PAIRS, generate, init_synthetic, load_dataset, read_manifest
+from bot.replay import DEFAULT_PAIRS, generate, init_synthetic, load_dataset, open_dataset, read_manifest
 from bot.replay.synthetic import resolve_specs
 from bot.replay.validation import fits_scale
 
@@ -116,7 +116,8 @@ def test_unknown_default_symbol_and_bad_arguments_are_refused() -> None:
 def test_init_synthetic_writes_a_loadable_dataset(tmp_path: Path) -> None:
     written = init_synthetic(tmp_path / "out", seed=2, steps=50, symbols=["XRPTRY"])
 
-    assert load_dataset(tmp_path / "out") == written
+    assert load_dataset(tmp_path / "out") == generate({"XRPTRY": DEFAULT_PAIRS["XRPTRY"]}, 50, 60_000, seed=2)
+    assert written == open_dataset(tmp_path / "out")  # what it returns is the dataset on disk
     assert read_manifest(tmp_path / "out").source.endswith(
         "seed=2 steps=50 step_ms=60000 start_ms=1704067200000"
     )
