@@ -2,12 +2,13 @@
 
 A `Venue` gives the suite what it needs beyond the gateway itself: a twin whose submit responses
 are lost after the venue accepted the order, and (where keys exist) a gateway with a wrong secret.
+Every venue runs on one `FakeClock`: the simulator's, the clients' stamps and their retry sleeps,
+and the paper account's, so the market stands still unless a test moves it.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +16,6 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bot.cycle.clocks import SystemClock
 from bot.domain.dataset import Dataset
 from bot.domain.orders import SubmitAck, SubmitOrder
 from bot.exchange.btcturk.async_client import AsyncBtcturkClient
@@ -27,8 +27,9 @@ from bot.exchange.gateway import ExchangeGateway
 from bot.exchange.matching import FeeSchedule, MatchingEngine
 from bot.exchange.paper import PaperGateway
 from bot.exchange.replay import ReplayMarketData
-from bot.sim import SimAccount, SimConfig, running_simulator
+from bot.sim import SimAccount, SimConfig
 from bot.testing import FakeClock
+from bot.testing.simulator import serving
 from tests.integration.conftest import API_KEY, API_SECRET, START_MS, oscillating_rows
 
 SEED = {"TRY": Decimal("50000")}
@@ -64,9 +65,15 @@ class _LoseSubmitResponses(httpx.BaseTransport):
             raise httpx.ReadTimeout("response lost", request=request)
         return response
 
+    def close(self) -> None:
+        self._inner.close()
+
 
 def _client(
-    url: str, secret: str = API_SECRET, transport: Callable[[], httpx.BaseTransport] | None = None
+    url: str,
+    clock: FakeClock,
+    secret: str = API_SECRET,
+    transport: Callable[[], httpx.BaseTransport] | None = None,
 ) -> BtcturkClient:
     return BtcturkClient(
         base_url=url,
@@ -74,8 +81,8 @@ def _client(
         credentials=Credentials(api_key=API_KEY, api_secret=secret),
         timeout_s=5,
         transport=transport() if transport else None,
-        now_ms=lambda: time.time_ns() // 1_000_000,
-        sleep=lambda s: None,
+        now_ms=clock.now_ms,
+        sleep=clock.sleep,
         rng=random.Random(1),
     )
 
@@ -95,12 +102,11 @@ class _LoseSubmitResponsesAsync(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-async def _no_sleep(seconds: float) -> None:
-    return None
-
-
 def _async_client(
-    url: str, secret: str = API_SECRET, transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+    url: str,
+    clock: FakeClock,
+    secret: str = API_SECRET,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
 ) -> AsyncClientBridge:
     """The async client behind the bridge: built on the bridge's loop, transport included."""
     return AsyncClientBridge(
@@ -110,7 +116,8 @@ def _async_client(
             credentials=Credentials(api_key=API_KEY, api_secret=secret),
             timeout_s=5,
             transport=transport() if transport else None,
-            sleep=_no_sleep,
+            now_ms=clock.now_ms,
+            sleep=clock.async_sleep,
             rng=random.Random(1),
         )
     )
@@ -127,11 +134,12 @@ def _btcturk_sync() -> Iterator[Venue]:
 def _btcturk_venue(make: Callable[..., ExchangeGateway], losing_transport: type) -> Iterator[Venue]:
     """A BTCTurk client against the simulator; every client built for the test is closed after it."""
     config = SimConfig(accounts=(SimAccount(api_key=API_KEY, api_secret=API_SECRET, balances=SEED),), seed=5)
-    with running_simulator(config, market_dataset()) as url:
+    clock = FakeClock(START_MS + 5 * 60_000)
+    with serving(config, market_dataset(), clock=clock) as served:
         clients: list[ExchangeGateway] = []
 
         def client(**kwargs: object) -> ExchangeGateway:
-            clients.append(make(url, **kwargs))
+            clients.append(make(served.url, clock, **kwargs))
             return clients[-1]
 
         yield Venue(
@@ -163,9 +171,12 @@ def _paper_replay() -> Iterator[Venue]:
 
 
 def _paper_over_exchange_prices() -> Iterator[Venue]:
-    with running_simulator(SimConfig(seed=5), market_dataset()) as url:
-        public = BtcturkClient(base_url=url, graph_base_url=url, timeout_s=5, sleep=lambda s: None)
-        clock = SystemClock()
+    clock = FakeClock(START_MS + 5 * 60_000)
+    with serving(SimConfig(seed=5), market_dataset(), clock=clock) as served:
+        url = served.url
+        public = BtcturkClient(
+            base_url=url, graph_base_url=url, timeout_s=5, now_ms=clock.now_ms, sleep=clock.sleep
+        )
         engine = MatchingEngine(public.pair_rules(), FeeSchedule())
         gateway = PaperGateway(public, engine, clock, initial_balances=SEED)
         yield Venue(

@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +17,9 @@ import pytest
 
 from bot.domain.dataset import Dataset, MarketRow
 from bot.replay.pair_specs import DEFAULT_PAIRS
-from bot.sim import SimAccount, SimConfig, running_simulator
+from bot.sim import SimAccount, SimConfig, SimExchange
+from bot.testing import FakeClock
+from bot.testing.simulator import serving
 
 API_KEY = "11111111-2222-3333-4444-555555555555"
 API_SECRET = "c2ltdWxhdG9yLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzISE="
@@ -27,7 +30,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class SimHandle:
+    """The simulator served from this process; `state()` is its ground truth, read over HTTP."""
+
     url: str
+    exchange: SimExchange
 
     def state(self) -> dict:
         return httpx.get(f"{self.url}/_sim/state", timeout=5).json()
@@ -91,8 +97,8 @@ def simulator(dataset) -> Iterator[SimHandle]:
         speed=Decimal(1200),  # 20 one-minute rows per wall second: prices move within a test
         seed=3,
     )
-    with running_simulator(config, dataset) as url:
-        yield SimHandle(url)
+    with serving(config, dataset) as served:
+        yield SimHandle(served.url, served.exchange)
 
 
 PACED_STEP_MS = 180_000  # three one-minute rows per bot cycle: a swing of the test market in ~10
@@ -107,8 +113,24 @@ def paced_simulator(dataset) -> Iterator[SimHandle]:
         advance_ms_per_balance_read=PACED_STEP_MS,
         seed=3,
     )
-    with running_simulator(config, dataset) as url:
-        yield SimHandle(url)
+    with serving(config, dataset) as served:
+        yield SimHandle(served.url, served.exchange)
+
+
+@pytest.fixture
+def clocked_simulator(dataset) -> Iterator[tuple[SimHandle, FakeClock]]:
+    """The paced simulator on a clock the test moves: time passes on the exchange (order
+    visibility delays, data ages, rate-limit windows) only when the test says. The clock starts
+    at the wall time so the bot's first stamps are fresh; run the bot with
+    BOT_EXCHANGE__CLOCK_SYNC_INTERVAL_S small so it re-measures the offset every cycle."""
+    clock = FakeClock(time.time_ns() // 1_000_000)
+    config = SimConfig(
+        accounts=(SimAccount(api_key=API_KEY, api_secret=API_SECRET, balances=SEED_BALANCES),),
+        advance_ms_per_balance_read=PACED_STEP_MS,
+        seed=3,
+    )
+    with serving(config, dataset, clock=clock) as served:
+        yield SimHandle(served.url, served.exchange), clock
 
 
 def bot_env(sim_url: str, db: Path, **extra: str) -> dict[str, str]:

@@ -1,53 +1,68 @@
-"""The long-running daemon: metrics while it runs, a clean stop on SIGTERM, restarts that continue."""
+"""The long-running daemon: metrics while it runs, a clean stop on SIGTERM, restarts that continue.
+
+Signals, the metrics server and exit codes need the process; a restart's continuity is checked
+in process (`bot.testing.cycles`), on the ledger file a restarted daemon would open.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.app.commands import ledger_verify
+from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import REPO, bot, bot_env
 
 pytestmark = pytest.mark.integration
 
 
-def _metrics_url(proc: subprocess.Popen[str], deadline_s: float = 20.0) -> str:
-    assert proc.stderr is not None
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        if '"metrics endpoint"' in line:
-            return json.loads(line)["url"]
-    raise AssertionError("the daemon never logged its metrics endpoint")
+def _metrics_url(log: Path, attempts: int = 400) -> str:
+    """The URL the daemon logged; its log goes to a file, so no pipe can fill and stall it."""
+    for _ in range(attempts):  # bounded: 400 x 0.05 s
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if '"metrics endpoint"' in line:
+                return json.loads(line)["url"]
+        time.sleep(0.05)
+    raise AssertionError("the daemon never logged its metrics endpoint:\n" + log.read_text()[-2000:])
+
+
+def _ok_cycles(body: str) -> float:
+    found = re.search(r'^bot_cycles_total\{stage="3",status="ok"\} (\S+)$', body, re.M)
+    return float(found.group(1)) if found else 0.0
 
 
 def test_loop_serves_metrics_and_stops_cleanly_on_sigterm(simulator, tmp_path):
     db = tmp_path / "bot.sqlite"
     env = bot_env(simulator.url, db, BOT_EXCHANGE__ADAPTER="paper")  # paper account, simulator prices
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--loop", "--max-cycles", "0", "--cycle-seconds", "0.05"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--loop", "--max-cycles", "0", "--cycle-seconds", "0.05"],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr_file,
+            text=True,
+        )
     try:
-        url = _metrics_url(proc)
+        url = _metrics_url(log)
         body = ""
-        for _ in range(100):  # bounded: until a few cycles have been counted
+        for _ in range(200):  # bounded: 200 x 0.05 s, until a few cycles have been counted
             body = httpx.get(url, timeout=5).text
-            if 'bot_cycles_total{stage="3",status="ok"} 3.0' in body:
+            if _ok_cycles(body) >= 3:
                 break
             time.sleep(0.05)
+        assert _ok_cycles(body) >= 3, "the metrics count the cycles as they complete"
         for name in (
             "bot_cycle_duration_seconds",
             "bot_cycles_total",
@@ -57,10 +72,12 @@ def test_loop_serves_metrics_and_stops_cleanly_on_sigterm(simulator, tmp_path):
         ):
             assert name in body, name
         proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(timeout=10)
+    stderr = log.read_text()
     assert proc.returncode == 0, stderr[-2000:]
     assert '"reason": "SIGTERM"' in stderr
     with sqlite3.connect(db) as conn:
@@ -70,21 +87,28 @@ def test_loop_serves_metrics_and_stops_cleanly_on_sigterm(simulator, tmp_path):
     assert unfinished == 0, "SIGTERM must let the cycle in progress finish"
 
 
-def test_paper_replay_run_continues_after_restart_without_drift(tmp_path):
-    env = bot_env("http://127.0.0.1:9", tmp_path / "bot.sqlite")
-    env.update(BOT_EXCHANGE__ADAPTER="paper", BOT_MARKET_DATA__SOURCE="replay")
-    first = bot(["run", "--loop", "--max-cycles", "150"], env)
-    second = bot(["run", "--loop", "--max-cycles", "150"], env)
-    assert first.returncode == 0, first.stderr[-2000:]
-    assert second.returncode == 0, second.stderr[-2000:]
-    assert "ledger balance drift" not in first.stderr + second.stderr
-    with sqlite3.connect(tmp_path / "bot.sqlite") as conn:
+def test_paper_replay_run_continues_after_restart_without_drift(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="bot")
+    db = tmp_path / "bot.sqlite"
+    env = bot_env("http://127.0.0.1:9", db, BOT_EXCHANGE__ADAPTER="paper", BOT_MARKET_DATA__SOURCE="replay")
+    settings = cycle_settings(env, dataset=REPO / "replays" / "synthetic")
+    assert len(run_on(db, settings, 150)) == 150  # `bot run --loop --max-cycles 150`, twice
+    assert len(run_on(db, settings, 150)) == 150
+    # The paper account is rebuilt from the ledger at the restart: it agrees with it to the digit.
+    disagreements = [r.getMessage() for r in caplog.records if "balances disagree" in r.getMessage()]
+    assert disagreements == []
+    with sqlite3.connect(db) as conn:
         cycles = conn.execute("SELECT MIN(started_ms), MAX(started_ms), COUNT(*) FROM cycles").fetchone()
         fills = conn.execute("SELECT COUNT(*) FROM fills").fetchone()[0]
+        drift_events = conn.execute(
+            "SELECT COUNT(*) FROM events WHERE type = 'BalanceDriftChanged'"
+        ).fetchone()
+    assert drift_events == (0,)
     assert cycles[2] == 300
     assert cycles[1] - cycles[0] == 299 * 60_000, "the second run resumes the replay where the first stopped"
     assert fills > 0
-    assert bot(["ledger", "verify"], env).returncode == 0
+    ok, report = ledger_verify(db)  # what `bot ledger verify` checks and prints
+    assert ok, report
 
 
 def test_bad_configuration_is_refused_naming_the_key(tmp_path):

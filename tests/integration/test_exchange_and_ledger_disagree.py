@@ -1,6 +1,7 @@
 """Reconcile sees the whole account (issue 10 §2) and refuses a ledger behind the exchange (§1).
 
-Cycles run in process against the simulator over loopback; the refusal also through the CLI.
+Cycles run in process (`bot.testing.cycles`) against the simulator over loopback; the refusal
+also through the CLI, for its exit code and message.
 """
 
 from __future__ import annotations
@@ -8,27 +9,22 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bot.app.composition import build_runtime
-from bot.config import load_settings
 from bot.cycle.clocks import SystemClock
-from bot.cycle.run import run_cycle
-from bot.cycle.runtime import Runtime
 from bot.domain.account import AccountSnapshot, Balance
 from bot.domain.events import EventType
 from bot.domain.orders import OrderStatus, Side, SubmitOrder
 from bot.exchange.btcturk.auth import Credentials
 from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.execution.opening import seed_opening_balances
-from bot.obs.metrics import Metrics
-from bot.sim import SimAccount, SimConfig, running_simulator
+from bot.sim import SimAccount, SimConfig
 from bot.store import Database, ledger_summary, render_summary, verify_ledger
+from bot.testing.cycles import CycleRun, cycle_settings, run_on
+from bot.testing.simulator import serving
 from tests.integration.conftest import API_KEY, API_SECRET, SEED_BALANCES, bot, bot_env
 
 pytestmark = pytest.mark.integration
@@ -62,14 +58,9 @@ def place_by_hand(url: str, symbol: str = "BTCTRY", price: str = "1000000") -> s
     return ack.exchange_order_id
 
 
-@contextmanager
-def runtime(url: str, db: Database, **env: str) -> Iterator[Runtime]:
-    settings = load_settings(None, bot_env(url, Path(db.path), **env)).settings
-    rt = build_runtime(settings, db, Metrics(), "3").runtime
-    try:
-        yield rt
-    finally:
-        rt.close()
+def runtime(url: str, db: Database, **env: str) -> CycleRun:
+    """Stage 3 over `db` against the exchange at `url`, in process (`bot.testing.cycles`)."""
+    return CycleRun(cycle_settings(bot_env(url, Path(db.path), **env)), db)
 
 
 def submits(db: Database, cycle_id: int) -> list[tuple[str, str, str]]:
@@ -81,8 +72,8 @@ def submits(db: Database, cycle_id: int) -> list[tuple[str, str, str]]:
 def test_stage3_counts_a_hand_placed_order_against_its_cap_and_records_it_once(simulator, tmp_path):
     foreign_id = place_by_hand(simulator.url)
     with Database.open(tmp_path / "bot.sqlite") as db:
-        with runtime(simulator.url, db, BOT_RISK__MAX_OPEN_ORDERS_PER_SYMBOL="1", **RESTING) as rt:
-            cycles = [run_cycle(rt).cycle_id for _ in range(3)]
+        with runtime(simulator.url, db, BOT_RISK__MAX_OPEN_ORDERS_PER_SYMBOL="1", **RESTING) as daemon:
+            cycles = [c.cycle_id for c in daemon.cycles(3)]
         for cycle_id in cycles:
             assert ("BTCTRY", "rejected", "max_open_orders_per_symbol") in submits(db, cycle_id)
         btc_buys = [
@@ -98,8 +89,8 @@ def test_stage3_counts_a_hand_placed_order_against_its_cap_and_records_it_once(s
 def test_the_halt_policy_places_nothing_while_a_foreign_order_is_open(simulator, tmp_path):
     place_by_hand(simulator.url, "ETHTRY", price="50000")
     with Database.open(tmp_path / "bot.sqlite") as db:
-        with runtime(simulator.url, db, BOT_RECONCILE__FOREIGN_ORDERS="halt", **RESTING) as rt:
-            cycle_id = run_cycle(rt).cycle_id
+        with runtime(simulator.url, db, BOT_RECONCILE__FOREIGN_ORDERS="halt", **RESTING) as daemon:
+            cycle_id = daemon.cycle().cycle_id
         decided = submits(db, cycle_id)
         assert decided and all(reason == "foreign_order_open" for _, _, reason in decided)
         assert len(simulator.account()["orders"]) == 1
@@ -114,17 +105,17 @@ def test_an_order_a_reset_exchange_no_longer_knows_becomes_unknown_and_freezes_i
         **RESTING,
     }
     with Database.open(tmp_path / "bot.sqlite") as db:
-        with runtime(simulator.url, db, **settings) as rt:
-            run_cycle(rt)
+        with runtime(simulator.url, db, **settings) as daemon:
+            daemon.cycle()
         placed = db.orders.working()
         assert placed and all(o.status is OrderStatus.OPEN for o in placed)
         config = SimConfig(
             accounts=(SimAccount(api_key=API_KEY, api_secret=API_SECRET, balances=SEED_BALANCES),), seed=5
         )
-        with running_simulator(config, dataset) as reset_url, runtime(reset_url, db, **settings) as rt:
-            run_cycle(rt)  # neither open nor found: uncertain
+        with serving(config, dataset) as reset, runtime(reset.url, db, **settings) as daemon:
+            daemon.cycle()  # neither open nor found: uncertain
             assert {db.orders.get(o.client_order_id).status for o in placed} == {OrderStatus.UNCERTAIN}
-            last = [run_cycle(rt).cycle_id for _ in range(2)][-1]  # two probes by client id: unknown
+            last = daemon.cycles(2)[-1].cycle_id  # two probes by client id: unknown
         assert {db.orders.get(o.client_order_id).status for o in placed} == {OrderStatus.UNKNOWN}
         frozen = {o.symbol for o in placed}
         assert {(s, r) for s, _, r in submits(db, last) if s in frozen} <= {
@@ -141,8 +132,8 @@ def test_balances_that_drift_from_the_exchange_freeze_new_orders(simulator, tmp_
         balances["TRY"] = Balance(asset="TRY", total=Decimal(40000), free=Decimal(40000), locked=Decimal(0))
         clock = SystemClock()
         seed_opening_balances(db, AccountSnapshot(ts_ms=clock.now_ms(), balances=balances), clock)
-        with runtime(simulator.url, db, BOT_RECONCILE__BALANCE_DRIFT_CYCLES="1", **RESTING) as rt:
-            cycle_id = run_cycle(rt).cycle_id
+        with runtime(simulator.url, db, BOT_RECONCILE__BALANCE_DRIFT_CYCLES="1", **RESTING) as daemon:
+            cycle_id = daemon.cycle().cycle_id
         decided = submits(db, cycle_id)
         assert decided and all(reason == "balance_drift" for _, _, reason in decided)
         assert simulator.account()["orders"] == []
@@ -157,10 +148,11 @@ def table(path, name: str) -> list[tuple]:
 
 def test_a_ledger_behind_the_exchange_is_refused_with_exit_4_naming_the_orders(simulator, tmp_path):
     other = tmp_path / "other.sqlite"
-    # This ledger opens on the account first, while nothing of the bot's rests there.
-    assert bot(["run", "--once"], bot_env(simulator.url, other, BOT_SAFETY__DRY_RUN="true")).returncode == 0
-    trading = bot(["run", "--once"], bot_env(simulator.url, tmp_path / "bot.sqlite", **RESTING))
-    assert trading.returncode == 0, trading.stderr[-2000:]
+    # This ledger opens on the account first, while nothing of the bot's rests there (each run is
+    # `bot run --once`, in process).
+    run_on(other, cycle_settings(bot_env(simulator.url, other, BOT_SAFETY__DRY_RUN="true")), 1)
+    trading = tmp_path / "bot.sqlite"
+    run_on(trading, cycle_settings(bot_env(simulator.url, trading, **RESTING)), 1)
     theirs = [(o["client_order_id"], o["symbol"], o["side"]) for o in simulator.account()["orders"]]
     assert theirs, "the first ledger placed nothing to be behind on"
     before = {name: table(other, name) for name in ("orders", "fills", "balances", "foreign_orders")}

@@ -6,6 +6,9 @@ bot.execution.crash_points), and the market moves a step per cycle (`paced_simul
 case stops at the same order of the same cycle on any machine. "After send, before the
 response" is the exchange holding the submit's answer: the test kills the daemon once the order
 is on the exchange.
+
+The crash needs the process; the restart after it runs in process (`bot.testing.cycles.run_on`:
+the same instance lock, ledger checks, startup recovery and loop as `bot run`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.commands import ledger_verify
 from bot.execution.crash_points import ENV_VAR
+from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import REPO, SimHandle, bot, bot_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -175,15 +180,14 @@ def test_kill_minus_nine_loses_nothing_and_duplicates_nothing(paced_simulator, t
     kill.at_the_crash(Ledger.read(db), Exchange.read(simulator))
 
     simulator.set_faults(reset=True)
-    restarted = bot(loop(3), env)  # recovery at start, then cycles that re-send and settle
-    assert restarted.returncode == 0, restarted.stderr[-3000:]
-    simulator.freeze()  # no more fills; one cycle that only reconciles
-    settled = bot(["run", "--once"], {**env, "BOT_SAFETY__DRY_RUN": "true"})
-    assert settled.returncode == 0, settled.stderr[-3000:]
+    # The restart: recovery at start, then cycles that re-send and settle (`bot run`, loop(3)).
+    assert len(run_on(db, cycle_settings(env), 3)) == 3
+    simulator.freeze()  # no more fills; one cycle that only reconciles (`bot run --once`)
+    run_on(db, cycle_settings({**env, "BOT_SAFETY__DRY_RUN": "true"}), 1)
 
     _assert_ledger_matches_exchange(Ledger.read(db), Exchange.read(simulator))
-    verify = bot(["ledger", "verify"], env)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    ok, report = ledger_verify(db)  # what `bot ledger verify` checks and prints
+    assert ok, report
 
 
 def _crash(simulator: SimHandle, env: dict[str, str], kill: Kill) -> int:
@@ -200,7 +204,9 @@ def _crash(simulator: SimHandle, env: dict[str, str], kill: Kill) -> int:
     )
     try:
         deadline = time.monotonic() + 30
-        while not simulator.account()["orders"] and time.monotonic() < deadline:
+        for _ in range(1500):  # bounded: 1500 x 20 ms, and never past the deadline
+            if simulator.account()["orders"] or time.monotonic() > deadline:
+                break
             assert proc.poll() is None, f"the daemon exited ({proc.returncode}) before submitting"
             time.sleep(0.02)
         proc.kill()

@@ -14,13 +14,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import REPO, bot
 
 pytestmark = pytest.mark.integration
@@ -41,8 +41,7 @@ def paper_env(db: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def healthy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("healthy") / "ledger.sqlite"
-    result = bot(["run", "--loop", "--max-cycles", "40"], paper_env(db))
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(run_on(db, cycle_settings(paper_env(db)), 40)) == 40  # `bot run`, in process
     with sqlite3.connect(db) as conn:
         statuses = {row[0] for row in conn.execute("SELECT status FROM orders")}
     assert statuses & {"filled", "canceled"}, statuses  # the cases below edit a settled order
@@ -195,7 +194,9 @@ def test_ledger_init_starts_fresh_only_on_purpose(ledger: Path) -> None:
     created = bot(["ledger", "init", "--db", str(ledger)], {})
     assert created.returncode == 0, created.stderr
     assert "removed ledger.sqlite.head" in created.stdout and "created ledger" in created.stdout
-    assert bot(["run", "--once"], paper_env(ledger)).returncode == 0
+    ran = bot(["run", "--once"], paper_env(ledger))
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "1 cycles (1 ok)" in ran.stdout  # the run's one-line summary
 
 
 @contextmanager
@@ -228,9 +229,7 @@ def test_a_full_disk_stops_the_daemon_with_one_line_and_a_ledger_that_verifies(
         db = mount / "ledger.sqlite"
         shutil.copyfile(ledger, db)
         shutil.copyfile(f"{ledger}.head", f"{db}.head")
-        deadline = time.monotonic() + 60
-        result = bot(["run", "--loop", "--max-cycles", "5000"], paper_env(db))
-        assert time.monotonic() < deadline
+        result = bot(["run", "--loop", "--max-cycles", "5000"], paper_env(db), timeout=60)
         assert_refused(result, "full")
         # What was committed before the disk filled is whole: the ledger still verifies.
         verified = subprocess.run(

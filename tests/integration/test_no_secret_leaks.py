@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.sim import SimAccount, SimConfig, running_simulator
+from bot.sim import SimAccount, SimConfig
+from bot.testing.simulator import serving
 from tests.integration.conftest import REPO, SEED_BALANCES, SimHandle, bot_env
 
 pytestmark = pytest.mark.integration
@@ -32,13 +33,15 @@ def fragments() -> set[str]:
 @pytest.fixture
 def simulator(dataset) -> Iterator[SimHandle]:
     account = SimAccount(api_key=KEY, api_secret=SECRET, balances=SEED_BALANCES)
-    with running_simulator(SimConfig(accounts=(account,), speed=Decimal(1200), seed=3), dataset) as url:
-        yield SimHandle(url)
+    with serving(SimConfig(accounts=(account,), speed=Decimal(1200), seed=3), dataset) as served:
+        yield SimHandle(served.url, served.exchange)
 
 
 def _metrics_url(log: Path, deadline_s: float = 30.0) -> str:
     end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
+    for _ in range(int(deadline_s / 0.1) + 1):  # bounded in count and time
+        if time.monotonic() > end:
+            break
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
             if '"metrics endpoint"' in line:
                 return json.loads(line)["url"]

@@ -1,5 +1,8 @@
-"""`bot stage4-run`, `bot stage7-run` and the latched kill switch, through the CLI, on the bundled
-replay with a paper account."""
+"""Stages 4 and 7 and the latched kill switch, on the bundled replay with a paper account.
+
+The cycles run in process through the real composition (what `bot stage4-run` and `bot
+stage7-run` do to the ledger); the kill switch is thrown, shown and cleared through the CLI.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import bot
+from bot.app.commands import ledger_verify
+from bot.testing.cycles import cycle_settings, run_on
+from tests.integration.conftest import REPO, bot
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +32,17 @@ def env_for(db: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def stage_run(stage: str, db: Path, cycles: int) -> list[str]:
+    """`bot stage{stage}-run --loop --max-cycles N` on the ledger at `db`: each cycle's status."""
+    settings = cycle_settings(env_for(db), dataset=REPO / "replays" / "synthetic")
+    return [result.status for result in run_on(db, settings, cycles, stage=stage)]
+
+
+def assert_verifies(db: Path) -> None:
+    ok, report = ledger_verify(db)  # what `bot ledger verify` checks and prints
+    assert ok, report
+
+
 def rows(db: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return conn.execute(sql).fetchall()
@@ -35,10 +51,7 @@ def rows(db: Path, sql: str) -> list[tuple]:
 @pytest.mark.parametrize("stage", ["4", "7"])
 def test_a_portfolio_stage_trades_on_paper_and_its_ledger_verifies(tmp_path, stage):
     db = tmp_path / "ledger.sqlite"
-    env = env_for(db)
-    result = bot([f"stage{stage}-run", "--loop", "--max-cycles", "150"], env)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "150 cycles (150 ok)" in result.stdout
+    assert stage_run(stage, db, 150) == ["ok"] * 150
     assert rows(db, "SELECT DISTINCT stage FROM cycles") == [(stage,)]
     client_ids = [cid for (cid,) in rows(db, "SELECT client_order_id FROM orders")]
     assert client_ids and all(cid.startswith(f"b{stage}-") for cid in client_ids)
@@ -51,19 +64,17 @@ def test_a_portfolio_stage_trades_on_paper_and_its_ledger_verifies(tmp_path, sta
     budget = rows(db, "SELECT COUNT(*) FROM state WHERE key = 'portfolio.budget'")[0][0]
     assert budget == (1 if stage == "7" else 0), "stage 4 neither obeys nor moves the risk budget"
     # A restart resumes from the ledger: same anchors, universe and budget, no duplicate ids.
-    again = bot([f"stage{stage}-run", "--loop", "--max-cycles", "20"], env)
-    assert again.returncode == 0, again.stderr[-2000:]
+    assert len(stage_run(stage, db, 20)) == 20
     total, distinct = rows(db, "SELECT COUNT(*), COUNT(DISTINCT client_order_id) FROM orders")[0]
     assert total == distinct >= len(client_ids)
     assert rows(db, "SELECT MAX(cycle_id) FROM cycles") == [(170,)]
-    verified = bot(["ledger", "verify"], env)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert_verifies(db)
 
 
 def test_the_kill_switch_is_latched_in_the_ledger_until_an_operator_clears_it(tmp_path):
     db = tmp_path / "ledger.sqlite"
     env = env_for(db)
-    assert bot(["stage7-run", "--loop", "--max-cycles", "30"], env).returncode == 0
+    assert len(stage_run("7", db, 30)) == 30
     missing = bot(["kill-switch", "on"], env)
     assert missing.returncode == 2 and "--reason" in missing.stderr
     on = bot(["kill-switch", "on", "--reason", "exchange maintenance"], env)
@@ -73,7 +84,7 @@ def test_the_kill_switch_is_latched_in_the_ledger_until_an_operator_clears_it(tm
 
     # Latched across restarts: every new order is refused by the safety gate; cancels still pass.
     for _ in range(2):
-        assert bot(["stage7-run", "--loop", "--max-cycles", "40"], env).returncode == 0
+        assert len(stage_run("7", db, 40)) == 40
     after = rows(db, "SELECT verdict, reason_code, kind FROM decisions WHERE cycle_id > 30")
     submits = [(v, r) for v, r, k in after if k == "submit"]
     assert submits and set(submits) == {("rejected", "kill_switch_active")}
@@ -95,7 +106,7 @@ def test_the_kill_switch_is_latched_in_the_ledger_until_an_operator_clears_it(tm
         ("tripped", "exchange maintenance"),
         ("cleared", "maintenance over"),
     ]
-    assert bot(["ledger", "verify"], env).returncode == 0
+    assert_verifies(db)
 
 
 def test_an_expiring_kill_switch_is_reported_expired_and_stays_recorded(tmp_path):

@@ -1,14 +1,23 @@
-"""The acceptance path: `bot run --loop` against the simulator over real HTTP on loopback."""
+"""The acceptance path: stage 3 against the simulator over real HTTP on loopback.
+
+Cycles run in process through the real composition (`bot.testing.CycleRun`); what needs a
+process (the auth exit code, the instance lock, a ledger the bot refuses) runs the CLI.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from bot.app.commands import ledger_verify
+from bot.obs.logging import JsonFormatter
+from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import bot, bot_env
 
 pytestmark = pytest.mark.integration
@@ -25,7 +34,15 @@ def sim_totals(account) -> dict[str, Decimal]:
     }
 
 
-def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digit(paced_simulator, tmp_path):
+def assert_verifies(path: Path) -> None:
+    ok, report = ledger_verify(path)  # what `bot ledger verify` prints
+    assert ok, report
+
+
+def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digit(
+    paced_simulator, tmp_path, caplog
+):
+    caplog.set_level(logging.INFO, logger="bot.decisions")
     simulator = paced_simulator
     db = tmp_path / "bot.sqlite"
     # Nothing here depends on the wall clock, so a loaded machine sees the same run: the market
@@ -35,13 +52,13 @@ def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digi
     # Entries rest 30 bps under the bid, so even one placed at the top of a swing fills below it
     # and its take-profit target (cost + fees + margin) is reached on the next rise. At the bid,
     # an entry placed at the very top fills there and no later swing ever clears its cost.
-    env = bot_env(
-        simulator.url, db, BOT_STRATEGY__ENTRY_OFFSET_BPS="30", BOT_EXECUTION__ORDER_TTL_MS="3600000"
+    settings = cycle_settings(
+        bot_env(simulator.url, db, BOT_STRATEGY__ENTRY_OFFSET_BPS="30", BOT_EXECUTION__ORDER_TTL_MS="3600000")
     )
-    first = bot(["run", "--loop", "--max-cycles", "50", "--cycle-seconds", "0.05"], env)
-    assert first.returncode == 0, first.stderr[-3000:]
-    assert "50 cycles" in first.stdout
-    logged = [json.loads(line) for line in first.stderr.splitlines() if '"event": "decision"' in line]
+    first = run_on(db, settings, 50)
+    assert len(first) == 50
+    json_lines = [JsonFormatter().format(r) for r in caplog.records if r.getMessage() == "decision"]
+    logged = [json.loads(line) for line in json_lines]
     stored = ledger_rows(db, "SELECT cycle_id, symbol, side, verdict, reason_code, layer FROM decisions")
     assert stored, "no decision was recorded"
     assert sorted(stored) == sorted(
@@ -49,7 +66,7 @@ def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digi
     ), "every stored decision is logged as JSON with the same fields"
     # Resting orders keep filling while the market moves; freeze it and let one cycle reconcile.
     simulator.freeze()
-    assert bot(["run", "--once"], env).returncode == 0
+    run_on(db, settings, 1)  # `bot run --once`
 
     fills = ledger_rows(db, "SELECT trade_id, side FROM fills")
     assert fills, "no order was filled in 50 cycles"
@@ -59,16 +76,13 @@ def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digi
     ledger_balances = {a: Decimal(t) for a, t in ledger_rows(db, "SELECT asset, total FROM balances")}
     ledger_balances = {a: t for a, t in ledger_balances.items() if t != 0}
     assert ledger_balances == sim_totals(account)
-
-    verify = bot(["ledger", "verify"], env)
-    assert verify.returncode == 0, verify.stderr
+    assert_verifies(db)
 
     # Run the same cycles again against the same ledger and exchange: nothing is duplicated.
     simulator.freeze(False)
-    second = bot(["run", "--loop", "--max-cycles", "10", "--cycle-seconds", "0.05"], env)
-    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(run_on(db, settings, 10)) == 10
     simulator.freeze()
-    assert bot(["run", "--once"], env).returncode == 0
+    run_on(db, settings, 1)  # `bot run --once`
     account = simulator.account()
     sim_client_ids = Counter(o["client_order_id"] for o in account["orders"])
     assert all(n == 1 for n in sim_client_ids.values()), "a client order id reached the exchange twice"
@@ -87,7 +101,7 @@ def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digi
         a: Decimal(t) for a, t in ledger_rows(db, "SELECT asset, total FROM balances") if Decimal(t) != 0
     }
     assert final_balances == sim_totals(account)
-    assert bot(["ledger", "verify"], env).returncode == 0
+    assert_verifies(db)
 
 
 def test_wrong_secret_is_an_auth_error_and_nothing_is_traded(simulator, tmp_path):
@@ -112,7 +126,7 @@ def test_a_second_instance_on_the_same_database_is_refused(simulator, tmp_path):
 def test_a_database_from_a_newer_version_is_refused_and_left_unchanged(simulator, tmp_path):
     db = tmp_path / "bot.sqlite"
     env = bot_env(simulator.url, db)
-    assert bot(["run", "--once"], env).returncode == 0
+    run_on(db, cycle_settings(env), 1)  # `bot run --once`, in process: a ledger of this version
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA user_version = 999")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

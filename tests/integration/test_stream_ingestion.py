@@ -1,8 +1,14 @@
-"""The daemon with the WebSocket stream primary and REST as fallback, against the simulator."""
+"""The daemon with the WebSocket stream primary and REST as fallback, against the simulator.
+
+Cycles run in process through the real composition (`bot.testing.cycles`), bounded by count; the
+market moves a step per cycle, or time passes on the exchange's clock as the test moves it. Under
+ws-chaos the simulator drops connections on the wall clock, so those runs take wall time.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 import tomllib
@@ -15,8 +21,10 @@ import pytest
 from bot.app.stream import wall_ms
 from bot.domain.market import BookLevel
 from bot.exchange.btcturk.ws import MarketFeed
-from bot.sim import SimAccount, SimConfig, running_simulator
+from bot.sim import SimAccount, SimConfig
 from bot.sim.fault_profile import FaultProfile
+from bot.testing.cycles import cycle_settings, run_on
+from bot.testing.simulator import serving
 from tests.integration.conftest import API_KEY, API_SECRET, REPO, SEED_BALANCES, SimHandle, bot, bot_env
 
 pytestmark = pytest.mark.integration
@@ -31,17 +39,22 @@ def log_events(stderr: str, event: str) -> list[dict]:
     return [json.loads(line) for line in stderr.splitlines() if f'"event": "{event}"' in line]
 
 
-def test_stream_primary_trades_and_matches_the_exchange(simulator, tmp_path):
+def logged(caplog: pytest.LogCaptureFixture, message: str) -> list[dict]:
+    return [getattr(r, "fields", {}) for r in caplog.records if r.getMessage() == message]
+
+
+def test_stream_primary_trades_and_matches_the_exchange(paced_simulator, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="bot")
+    simulator = paced_simulator
     db = tmp_path / "bot.sqlite"
-    env = stream_env(simulator.url, db)
-    result = bot(["run", "--loop", "--max-cycles", "40", "--cycle-seconds", "0.05"], env)
-    assert result.returncode == 0, result.stderr[-2000:]
-    feed = log_events(result.stderr, "market feed")
+    settings = cycle_settings(stream_env(simulator.url, db))
+    assert len(run_on(db, settings, 40)) == 40  # in process: `bot run --loop --max-cycles 40`
+    feed = logged(caplog, "market feed")
     assert feed and feed[0]["connects"] == 1
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM fills").fetchone()[0] > 0
     simulator.freeze()
-    assert bot(["run", "--once"], env).returncode == 0
+    run_on(db, settings, 1)  # `bot run --once` on a market that stands still
     exchange = {
         a: Decimal(b["total"]) for a, b in simulator.account()["balances"].items() if Decimal(b["total"])
     }
@@ -50,15 +63,25 @@ def test_stream_primary_trades_and_matches_the_exchange(simulator, tmp_path):
     assert ledger == exchange
 
 
-def test_stale_feed_falls_back_to_rest_and_places_no_order_on_stale_data(simulator, tmp_path):
+def test_stale_feed_falls_back_to_rest_and_places_no_order_on_stale_data(clocked_simulator, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="bot")
+    simulator, exchange_clock = clocked_simulator
     db = tmp_path / "bot.sqlite"
     env = stream_env(
-        simulator.url, db, BOT_MARKET_DATA__MAX_AGE_MS="600", BOT_MARKET_DATA__FALLBACK_AGE_MS="300"
+        simulator.url,
+        db,
+        BOT_MARKET_DATA__MAX_AGE_MS="600",
+        BOT_MARKET_DATA__FALLBACK_AGE_MS="300",
+        # Ages are on the exchange's clock, here the test's: measure its offset every cycle.
+        BOT_EXCHANGE__CLOCK_SYNC_INTERVAL_S="0.001",
+        # Order ages are on the local clock, which barely moves between cycles in process: an
+        # order is canceled the cycle after it was placed, so the strategy keeps proposing.
+        BOT_EXECUTION__ORDER_TTL_MS="1",
     )
-    simulator.set_faults(freeze_after_s=1)
-    result = bot(["run", "--loop", "--max-cycles", "30", "--cycle-seconds", "0.1"], env)
-    assert result.returncode == 0, result.stderr[-2000:]
-    fallbacks = log_events(result.stderr, "market data: stream stale or missing, using REST")
+    simulator.set_faults(freeze_after_s=1)  # on the exchange's clock: ten cycles from now
+    # As `--cycle-seconds 0.1`: the exchange's time moves 100 ms a cycle.
+    assert len(run_on(db, cycle_settings(env), 30, after_cycle=lambda: exchange_clock.advance(100))) == 30
+    fallbacks = logged(caplog, "market data: stream stale or missing, using REST")
     assert {f["symbol"] for f in fallbacks} == {"BTCTRY", "ETHTRY"}, "the fallback moved for every symbol"
     with sqlite3.connect(db) as conn:
         frozen_cycles = conn.execute("SELECT MIN(started_ms) FROM cycles WHERE cycle_id > 25").fetchone()[0]
@@ -81,8 +104,8 @@ def chaotic_simulator(dataset) -> Iterator[SimHandle]:
         seed=3,
         faults=FaultProfile.model_validate(knobs),
     )
-    with running_simulator(config, dataset) as url:
-        yield SimHandle(url)
+    with serving(config, dataset) as served:
+        yield SimHandle(served.url, served.exchange)
 
 
 def test_ws_chaos_the_feed_reconnects_and_the_daemon_keeps_trading(chaotic_simulator, tmp_path):
@@ -110,10 +133,13 @@ def _rest_book(url: str) -> tuple[tuple[BookLevel, ...], tuple[BookLevel, ...]]:
 
 
 def _eventually(condition, timeout_s: float, what: str) -> None:
+    """Poll every 50 ms: at most timeout_s / 0.05 times, and never past the deadline."""
     deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {timeout_s}s waiting for {what}"
+    for _ in range(int(timeout_s / 0.05) + 1):
+        if condition() or time.monotonic() > deadline:
+            break
         time.sleep(0.05)
+    assert condition(), f"timed out after {timeout_s}s waiting for {what}"
 
 
 def test_ws_chaos_the_book_matches_the_simulators_after_reconnects(chaotic_simulator):

@@ -21,6 +21,7 @@ from bot.exchange.btcturk import (
     sign,
 )
 from bot.exchange.errors import Throttled, Transient, UncertainOutcome
+from bot.testing import FakeClock
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "00000000-0000-0000-0000-000000000000"
@@ -46,42 +47,16 @@ ROUTES = {
 }
 
 
-class FakeTime:
-    """Wall clock that moves only when a client sleeps; both sleeps record what they were asked."""
-
-    def __init__(self, now_ms: int = 1_700_000_000_000) -> None:
-        self.ms = now_ms
-        self.sleeps: list[float] = []
-
-    def now_ms(self) -> int:
-        return self.ms
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.ms += int(seconds * 1000)
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def by_route(request: httpx.Request) -> httpx.Response:
     name = ROUTES[(request.method, request.url.path)]
     return httpx.Response(200, content=(FIXTURES / name).read_bytes())
 
 
 def clients(
-    handler: Callable[[httpx.Request], Any], clock: FakeTime | None = None, **shared: Any
-) -> tuple[BtcturkClient, AsyncBtcturkClient, list[httpx.Request], FakeTime]:
+    handler: Callable[[httpx.Request], Any], clock: FakeClock | None = None, **shared: Any
+) -> tuple[BtcturkClient, AsyncBtcturkClient, list[httpx.Request], FakeClock]:
     seen: list[httpx.Request] = []
-    clock = clock or FakeTime()
+    clock = clock or FakeClock()
 
     def recording(request: httpx.Request) -> Any:
         seen.append(request)
@@ -223,7 +198,7 @@ def test_market_reads_keep_one_failing_symbol_from_costing_the_others() -> None:
 
 def test_tickers_and_books_waits_for_the_shared_limiter() -> None:
     limits = RateLimits(rules={"get /api/v2/ticker": (WindowRule(2, 60),)})
-    limiter = RateLimiter(limits, monotonic=FakeMonotonic())
+    limiter = RateLimiter(limits, monotonic=FakeClock.at_seconds(0).monotonic)
     _, client, seen, clock = clients(per_symbol, limiter=limiter, max_rate_wait_s=60)
     result = run(client.tickers_and_books(["A", "B", "C"], depth=1))
     assert len(result) == 3 and len(seen) == 6
@@ -232,7 +207,7 @@ def test_tickers_and_books_waits_for_the_shared_limiter() -> None:
 
 def test_one_limiter_counts_the_sync_and_the_async_client() -> None:
     limits = RateLimits(rules={"get /api/v2/ticker": (WindowRule(2, 60),)})
-    limiter = RateLimiter(limits, monotonic=FakeMonotonic())
+    limiter = RateLimiter(limits, monotonic=FakeClock.at_seconds(0).monotonic)
     sync, async_, seen, clock = clients(by_route, limiter=limiter, max_rate_wait_s=60)
     sync.ticker("BTCTRY")
     run(async_.ticker("BTCTRY"))
@@ -245,7 +220,7 @@ def test_one_limiter_counts_the_sync_and_the_async_client() -> None:
 
 def test_a_slot_further_away_than_the_client_waits_is_refused_unsent() -> None:
     limits = RateLimits(rules={"post /api/v1/order": (WindowRule(1, 60),)})
-    limiter = RateLimiter(limits, monotonic=FakeMonotonic())
+    limiter = RateLimiter(limits, monotonic=FakeClock.at_seconds(0).monotonic)
     sync, async_, seen, clock = clients(by_route, limiter=limiter, max_rate_wait_s=5)
     sync.submit_order(ORDER)
     with pytest.raises(Throttled) as info:
@@ -277,7 +252,7 @@ def test_measured_clock_offset_is_applied_to_x_stamp(
     use_async: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     server_ms = 1613313462021
-    clock = FakeTime(now_ms=server_ms + 4000)
+    clock = FakeClock(now_ms=server_ms + 4000)
     sync, async_, seen, _ = clients(by_route, clock)
     client: Any = async_ if use_async else sync
     with caplog.at_level(logging.WARNING):
@@ -292,8 +267,8 @@ def test_measured_clock_offset_is_applied_to_x_stamp(
 
 
 def test_small_offsets_are_applied_without_a_skew_alarm() -> None:
-    clock = FakeTime(now_ms=1613313462021 - 300)
+    clock = FakeClock(now_ms=1613313462021 - 300)
     sync, _, _, _ = clients(by_route, clock, max_clock_skew_ms=1000)
     assert sync.sync_clock() == 300
     assert not sync.skew_exceeded
-    assert sync.stamps.next() == clock.ms + 300
+    assert sync.stamps.next() == clock.now_ms() + 300

@@ -6,6 +6,7 @@ import pytest
 
 from bot.exchange.btcturk import BtcturkClient, CircuitBreaker, RetryPolicy
 from bot.exchange.errors import CircuitOpen, NotSent, Rejected, Transient
+from bot.testing import FakeClock
 
 TICKER = (
     b'{"success":true,"message":null,"code":0,"data":[{"pair":"BTCTRY","timestamp":1,'
@@ -13,18 +14,10 @@ TICKER = (
 )
 
 
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def make_breaker(threshold: int = 3, probe_interval_s: float = 10.0) -> tuple[CircuitBreaker, FakeMonotonic]:
-    clock = FakeMonotonic()
+def make_breaker(threshold: int = 3, probe_interval_s: float = 10.0) -> tuple[CircuitBreaker, FakeClock]:
+    clock = FakeClock.at_seconds(0)
     return CircuitBreaker(
-        failure_threshold=threshold, probe_interval_s=probe_interval_s, monotonic=clock
+        failure_threshold=threshold, probe_interval_s=probe_interval_s, monotonic=clock.monotonic
     ), clock
 
 
@@ -55,19 +48,19 @@ def test_a_success_in_between_resets_the_count() -> None:
 def test_one_probe_per_interval_and_a_successful_probe_closes() -> None:
     breaker, clock = make_breaker(threshold=1, probe_interval_s=10.0)
     breaker.record_failure()
-    clock.now = 9.9
+    clock.set_seconds(9.9)
     with pytest.raises(CircuitOpen):
         breaker.admit()
-    clock.now = 10.0
+    clock.set_seconds(10.0)
     breaker.admit()  # the probe
     with pytest.raises(CircuitOpen):
         breaker.admit()  # only one per interval
     breaker.record_failure()  # the probe failed: stays open
     assert breaker.degraded
-    clock.now = 19.9
+    clock.set_seconds(19.9)
     with pytest.raises(CircuitOpen):
         breaker.admit()
-    clock.now = 20.0
+    clock.set_seconds(20.0)
     breaker.admit()
     breaker.record_success()
     assert not breaker.degraded
@@ -78,7 +71,7 @@ def test_one_probe_per_interval_and_a_successful_probe_closes() -> None:
 def test_concurrent_admits_let_exactly_one_probe_through() -> None:
     breaker, clock = make_breaker(threshold=1, probe_interval_s=5.0)
     breaker.record_failure()
-    clock.now = 5.0
+    clock.set_seconds(5.0)
     admitted: list[bool] = []
 
     def worker() -> None:
@@ -108,7 +101,7 @@ def client_with(
     breaker: CircuitBreaker, answers: list[httpx.Response]
 ) -> tuple[BtcturkClient, list[httpx.Request], list[float]]:
     seen: list[httpx.Request] = []
-    sleeps: list[float] = []
+    wall = FakeClock()  # the client's epoch clock: its retry sleeps move it, nothing else does
     queue = iter(answers)
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -118,13 +111,13 @@ def client_with(
     client = BtcturkClient(
         base_url="http://exchange.test",
         transport=httpx.MockTransport(handler),
-        now_ms=lambda: 1_700_000_000_000,
-        sleep=sleeps.append,
+        now_ms=wall.now_ms,
+        sleep=wall.sleep,
         rng=random.Random(1),
         retry=RetryPolicy(max_attempts=2, base_delay_s=0.1, max_delay_s=0.1, total_budget_s=5),
         breaker=breaker,
     )
-    return client, seen, sleeps
+    return client, seen, wall.sleeps
 
 
 def test_client_degrades_fails_fast_then_a_probe_recovers() -> None:
@@ -140,7 +133,7 @@ def test_client_degrades_fails_fast_then_a_probe_recovers() -> None:
     with pytest.raises(CircuitOpen):
         client.ticker("BTCTRY")
     assert len(seen) == 4 and sleeps == []  # nothing sent, no retry of a fail-fast
-    clock.now = 30.0
+    clock.set_seconds(30.0)
     assert client.ticker("BTCTRY").last == 3
     assert not client.degraded and len(seen) == 5
 

@@ -15,14 +15,7 @@ from bot.exchange.btcturk.rate_limit import (
     group_for,
 )
 from bot.exchange.btcturk.requests import WireRequest
-
-
-class FakeMonotonic:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from bot.testing import FakeClock
 
 
 def server_accepts(send_times: list[float], rule: WindowRule) -> bool:
@@ -40,31 +33,31 @@ def server_accepts(send_times: list[float], rule: WindowRule) -> bool:
     return True
 
 
-def drive(limiter: RateLimiter, clock: FakeMonotonic, group: str, gaps: list[float]) -> list[float]:
+def drive(limiter: RateLimiter, clock: FakeClock, group: str, gaps: list[float]) -> list[float]:
     """Acquire once per gap (the clock moves by the gap first); returns when each request may leave."""
     sends = []
     for gap in gaps:
-        clock.now += gap
+        clock.advance_seconds(gap)
         wait = limiter.acquire(group)
         assert wait >= 0
-        sends.append(clock.now + wait)
+        sends.append(clock.monotonic() + wait)
     return sends
 
 
 def test_windows_are_anchored_at_the_first_request() -> None:
-    clock = FakeMonotonic(5.3)
-    limiter = RateLimiter(monotonic=clock)
+    clock = FakeClock.at_seconds(5.3)
+    limiter = RateLimiter(monotonic=clock.monotonic)
     assert [limiter.acquire("post /api/v1/order") for _ in range(10)] == [0.0] * 10
     assert limiter.acquire("post /api/v1/order") == pytest.approx(1.0)  # next window opens at 6.3
-    clock.now = 6.2
+    clock.set_seconds(6.2)
     assert limiter.acquire("post /api/v1/order") == pytest.approx(0.1)  # a slot of the 6.3 window
-    clock.now = 7.3  # the 6.3 window (2 used) has expired; a new one anchors here
+    clock.set_seconds(7.3)  # the 6.3 window (2 used) has expired; a new one anchors here
     assert [limiter.acquire("post /api/v1/order") for _ in range(10)] == [0.0] * 10
 
 
 def test_both_windows_of_a_group_hold() -> None:
-    clock = FakeMonotonic(0.0)
-    limiter = RateLimiter(monotonic=clock)
+    clock = FakeClock.at_seconds(0.0)
+    limiter = RateLimiter(monotonic=clock.monotonic)
     sends = drive(limiter, clock, "post /api/v1/order", [0.05] * 400)
     for rule in BTCTURK_LIMITS["post /api/v1/order"]:
         assert server_accepts(sends, rule)
@@ -74,8 +67,8 @@ def test_both_windows_of_a_group_hold() -> None:
 def test_randomised_loop_never_exceeds_the_table() -> None:
     rng = random.Random(7)
     for group in ("post /api/v1/order", "get /api/v1/order/{orderid}", "get /api/v2/orderbook"):
-        clock = FakeMonotonic(rng.uniform(0, 1000))
-        limiter = RateLimiter(monotonic=clock)
+        clock = FakeClock.at_seconds(rng.uniform(0, 1000))
+        limiter = RateLimiter(monotonic=clock.monotonic)
         sends = drive(limiter, clock, group, [rng.expovariate(40) for _ in range(1200)])
         for rule in BTCTURK_LIMITS[group]:
             assert server_accepts(sends, rule), (group, rule)
@@ -89,7 +82,9 @@ def test_randomised_loop_never_exceeds_the_table() -> None:
 )
 def test_property_no_window_ever_overflows(gaps: list[float], short: int, long: int) -> None:
     rules = (WindowRule(short, 1.0), WindowRule(long, 7.0))
-    limiter = RateLimiter(RateLimits(rules={"g": rules}), monotonic=(clock := FakeMonotonic(0.0)))
+    limiter = RateLimiter(
+        RateLimits(rules={"g": rules}), monotonic=(clock := FakeClock.at_seconds(0.0)).monotonic
+    )
     sends = drive(limiter, clock, "g", gaps)
     assert all(server_accepts(sends, rule) for rule in rules)
 
@@ -115,12 +110,14 @@ def test_groups_are_derived_from_method_and_path_template() -> None:
 
 
 def test_a_group_without_a_published_limit_is_never_held_back() -> None:
-    limiter = RateLimiter(monotonic=FakeMonotonic())
+    limiter = RateLimiter(monotonic=FakeClock.at_seconds(100).monotonic)
     assert {limiter.acquire_for(requests.server_time()) for _ in range(5000)} == {0.0}
 
 
 def test_threads_sharing_one_limiter_never_double_book_a_slot() -> None:
-    limiter = RateLimiter(RateLimits(rules={"g": (WindowRule(10, 1.0),)}), monotonic=FakeMonotonic(0.0))
+    limiter = RateLimiter(
+        RateLimits(rules={"g": (WindowRule(10, 1.0),)}), monotonic=FakeClock.at_seconds(0.0).monotonic
+    )
     waits: list[float] = []
     lock = threading.Lock()
 
@@ -141,8 +138,8 @@ def test_threads_sharing_one_limiter_never_double_book_a_slot() -> None:
 
 
 def test_a_wait_beyond_max_wait_reserves_nothing() -> None:
-    clock = FakeMonotonic(0.0)
-    limiter = RateLimiter(RateLimits(rules={"g": (WindowRule(1, 60),)}), monotonic=clock)
+    clock = FakeClock.at_seconds(0.0)
+    limiter = RateLimiter(RateLimits(rules={"g": (WindowRule(1, 60),)}), monotonic=clock.monotonic)
     assert limiter.acquire("g", max_wait_s=5) == 0.0
     assert limiter.acquire("g", max_wait_s=5) == 60.0  # refused: not reserved
     assert limiter.acquire("g") == 60.0  # so the next window's slot is still the first one

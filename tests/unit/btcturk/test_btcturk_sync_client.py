@@ -10,6 +10,7 @@ import pytest
 from bot.domain.orders import Side, SubmitOrder
 from bot.exchange.btcturk import BtcturkClient, Credentials, RetryPolicy, sign
 from bot.exchange.errors import AuthError, Rejected, Transient, UncertainOutcome
+from bot.testing import FakeClock
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "00000000-0000-0000-0000-000000000000"
@@ -23,21 +24,6 @@ ORDER = SubmitOrder(
 )
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeTime:
-    """A clock that only moves when the client sleeps; records every sleep."""
-
-    def __init__(self, now_ms: int = 1_700_000_000_000) -> None:
-        self.ms = now_ms
-        self.sleeps: list[float] = []
-
-    def now_ms(self) -> int:
-        return self.ms
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.ms += int(seconds * 1000)
 
 
 class Recorder:
@@ -55,10 +41,10 @@ def fixture(name: str, status: int = 200) -> httpx.Response:
 
 
 def make_client(
-    handler: Handler, clock: FakeTime | None = None, *, keys: bool = True, attempts: int = 4
-) -> tuple[BtcturkClient, Recorder, FakeTime]:
+    handler: Handler, clock: FakeClock | None = None, *, keys: bool = True, attempts: int = 4
+) -> tuple[BtcturkClient, Recorder, FakeClock]:
     recorder = Recorder(handler)
-    clock = clock or FakeTime()
+    clock = clock or FakeClock()
     client = BtcturkClient(
         base_url="http://exchange.test",
         credentials=Credentials(API_KEY, SECRET) if keys else None,
@@ -83,8 +69,8 @@ def test_private_call_is_signed_with_a_fresh_stamp() -> None:
     assert client.balances()["BTC"].free == Decimal("29.6017353000000000")
     headers = recorder.seen[0].headers
     assert headers["X-PCK"] == API_KEY
-    assert headers["X-Stamp"] == str(clock.ms)
-    assert headers["X-Signature"] == sign(API_KEY, SECRET, clock.ms)
+    assert headers["X-Stamp"] == str(clock.now_ms())
+    assert headers["X-Signature"] == sign(API_KEY, SECRET, clock.now_ms())
 
 
 def test_private_call_without_keys_raises_auth_error_and_sends_nothing() -> None:
@@ -262,7 +248,7 @@ def test_user_trades_reads_every_window_of_a_truncating_server() -> None:
 
 
 def test_sync_clock_sets_the_stamp_offset() -> None:
-    clock = FakeTime(now_ms=1613313462021 + 4000)
+    clock = FakeClock(now_ms=1613313462021 + 4000)
     client, _, _ = make_client(lambda r: fixture("server_time.json"), clock)
     assert client.sync_clock() == -4000
     assert client.stamps.next() == 1613313462021

@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
-from bot.app.composition import Built, build_runtime
 from bot.config import Settings
 from bot.config.portfolio_schema import AccountingSettings, KillSwitchSettings, PortfolioSettings
 from bot.config.schema import MarketDataSettings, PaperSettings, UniverseSettings
 from bot.cycle.kill_switch import read_kill_switch
 from bot.cycle.portfolio.verify import verify_accounting
-from bot.cycle.run import CycleResult, run_cycle
+from bot.cycle.run import CycleResult
 from bot.domain.market import BookLevel, OrderBook, Ticker
 from bot.exchange.errors import Transient
 from bot.exchange.gateway import MarketDataSource
-from bot.obs.metrics import Metrics
 from bot.store import Database
+from bot.testing.cycles import CycleRun
 
 REPO = Path(__file__).resolve().parents[3]
 STEP_MS = 60_000  # the replay advances one dataset row per cycle
@@ -62,7 +60,7 @@ class FlakyMarket:
             raise Transient("connection reset", endpoint=endpoint)
 
 
-def stage7(db: Database, **overrides: object) -> tuple[Built, FlakyMarket]:
+def stage7(db: Database, **overrides: object) -> tuple[CycleRun, FlakyMarket]:
     groups: dict[str, object] = {
         "paper": PaperSettings(seed_balances={"TRY": D("60000"), "BTC": D("0.03")}),  # 40 % in BTC
         "market_data": MarketDataSettings(dataset=REPO / "replays" / "synthetic"),
@@ -70,21 +68,16 @@ def stage7(db: Database, **overrides: object) -> tuple[Built, FlakyMarket]:
         "accounting": AccountingSettings(max_mark_age_ms=MAX_MARK_AGE_MS),
     }
     settings = Settings.model_validate({**groups, **overrides})
-    built = build_runtime(settings, db, Metrics(), stage="7")
-    market = FlakyMarket(built.runtime.market)
-    built.runtime.market = market
-    return built, market
+    run = CycleRun(settings, db, stage="7")  # the real composition, in process
+    market = FlakyMarket(run.runtime.market)
+    run.runtime.market = market
+    return run, market
 
 
-def cycles(built: Built, n: int) -> Iterator[CycleResult]:
-    for _ in range(n):
-        yield run_cycle(built.runtime)
-        assert built.advance is not None and built.advance()
-
-
-def events(db: Database, kind: str) -> list[dict]:
-    rows = db.connection.execute("SELECT payload FROM events WHERE type = ? ORDER BY seq", (kind,))
-    return [json.loads(payload) for (payload,) in rows]
+def cycles(run: CycleRun, n: int) -> list[CycleResult]:
+    results = run.cycles(n)
+    assert len(results) == n and not run.exhausted, "the bundled replay runs longer than any test here"
+    return results
 
 
 def logged(caplog: pytest.LogCaptureFixture, message: str) -> list[dict]:
@@ -100,20 +93,20 @@ def equity_state(db: Database) -> dict:
 def test_failed_market_reads_of_a_held_symbol_neither_trip_the_kill_switch_nor_record_a_loss(caplog):
     caplog.set_level(logging.INFO, logger="bot")
     db = Database.in_memory()
-    built, market = stage7(db)
-    list(cycles(built, 3))
+    run, market = stage7(db)
+    cycles(run, 3)
     market.failing.add("BTCTRY")  # order books and tickers fail; balances still read fine
-    carried = list(cycles(built, 3))
+    carried = cycles(run, 3)
     before = equity_state(db)
-    incomplete = list(cycles(built, 4))
+    incomplete = cycles(run, 4)
 
     assert [c.counters.get("marks_carried") for c in carried] == [1, 1, 1]
     assert all(c.counters.get("valuation_incomplete") == 1 for c in incomplete)
     assert equity_state(db) == before, "an incomplete valuation moves no peak, day or day start"
-    assert events(db, "KillSwitchChanged") == []
+    assert run.events("KillSwitchChanged") == []
     assert not read_kill_switch(db).active
     # No stage 7 budget step on a loss it did not see; the stale data itself may move it.
-    budget_causes = [c for e in events(db, "RiskModeChanged") if e["source"] == "budget" for c in e["causes"]]
+    budget_causes = [c for e in run.events("RiskModeChanged") if e["source"] == "budget" for c in e["causes"]]
     assert not [c for c in budget_causes if c.startswith(("drawdown_ratio", "daily_loss_ratio"))]
     portfolio = logged(caplog, "portfolio")
     assert [p["valuation"] for p in portfolio[3:]] == ["complete"] * 3 + ["incomplete"] * 4
@@ -129,7 +122,7 @@ def test_failed_market_reads_of_a_held_symbol_neither_trip_the_kill_switch_nor_r
     assert valuation["incomplete"] == ["BTCTRY"] and valuation["carried_marks"]["BTCTRY"]["as_of_ms"] > 0
 
     market.failing.clear()
-    list(cycles(built, 2))
+    cycles(run, 2)
     assert len(logged(caplog, "valuation complete again")) == 1
     assert [p["valuation"] for p in logged(caplog, "portfolio")[-2:]] == ["complete"] * 2
     check = verify_accounting(db)  # revalues every cycle: carried, incomplete and complete again
@@ -142,10 +135,10 @@ def test_a_cycle_with_an_incomplete_valuation_places_nothing_and_says_why():
     eager = PortfolioSettings(  # strategies that want to trade early on the bundled replay
         ema_warmup_samples=2, mean_reversion_band_ratio=D("0.0001"), momentum_weight=D(1)
     )
-    built, market = stage7(db, accounting=AccountingSettings(max_mark_age_ms=0), portfolio=eager)
-    list(cycles(built, 6))
+    run, market = stage7(db, accounting=AccountingSettings(max_mark_age_ms=0), portfolio=eager)
+    cycles(run, 6)
     market.failing.add("BTCTRY")
-    [result] = cycles(built, 1)
+    [result] = cycles(run, 1)
     assert result.counters.get("valuation_incomplete") == 1
     decisions = db.connection.execute(
         "SELECT verdict, reason_code, details FROM decisions WHERE cycle_id = ?", (result.cycle_id,)
@@ -163,31 +156,31 @@ def test_a_cycle_with_an_incomplete_valuation_places_nothing_and_says_why():
 def test_a_restart_carries_the_last_known_mark_of_the_ledger(tmp_path):
     path = tmp_path / "ledger.sqlite"
     with Database.open(path) as db:
-        built, market = stage7(db)
-        list(cycles(built, 2))
+        run, market = stage7(db)
+        cycles(run, 2)
         market.failing.add("BTCTRY")
-        list(cycles(built, 1))
-        built.runtime.close()
+        cycles(run, 1)
+        run.close()
     with Database.open(path) as db:
-        built, market = stage7(db)
+        run, market = stage7(db)
         market.failing.add("BTCTRY")
-        [first] = cycles(built, 1)
+        [first] = cycles(run, 1)
         assert first.counters.get("marks_carried") == 1, "the mark comes from the ledger, not from memory"
         assert verify_accounting(db).ok
-        built.runtime.close()
+        run.close()
 
 
 def test_a_real_drawdown_trips_the_kill_switch_once_and_says_so_once(caplog):
     caplog.set_level(logging.INFO, logger="bot")
     db = Database.in_memory()
-    built, market = stage7(db, kill_switch=KillSwitchSettings(hard_drawdown_ratio=D("0.15")))
-    list(cycles(built, 2))
+    run, market = stage7(db, kill_switch=KillSwitchSettings(hard_drawdown_ratio=D("0.15")))
+    cycles(run, 2)
     market.scale["BTCTRY"] = D("0.5")  # BTC halves: 20 % of equity gone, for real
-    list(cycles(built, 4))
+    cycles(run, 4)
 
     portfolio = logged(caplog, "portfolio")
     assert all(D(p["drawdown_ratio"]) >= D("0.15") for p in portfolio[2:]), "the rule calls every cycle"
-    [tripped] = events(db, "KillSwitchChanged")
+    [tripped] = run.events("KillSwitchChanged")
     assert tripped["switch"]["source"] == "auto:hard_drawdown"
     critical = logged(caplog, "kill switch tripped automatically")
     assert len(critical) == 1 and critical[0]["reason"].startswith("hard_drawdown: drawdown_ratio=")

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.dataset import Dataset, MarketRow
 from bot.domain.symbols import PairRules
 
 D = Decimal
-
-
-@dataclass
-class ManualClock:
-    ms: int = 0
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 RULES = PairRules(

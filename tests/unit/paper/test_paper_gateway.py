@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from paper_builders import ManualClock, dataset, row
+from paper_builders import dataset, row
 
 from bot.domain.orders import OrderStatus, Side, SubmitOrder
 from bot.exchange import errors
@@ -11,6 +11,7 @@ from bot.exchange.gateway import ExchangeGateway
 from bot.exchange.matching import FeeSchedule, MatchingEngine
 from bot.exchange.paper import PaperGateway
 from bot.exchange.replay import ReplayMarketData
+from bot.testing import FakeClock
 
 D = Decimal
 ROWS = [
@@ -21,7 +22,7 @@ ROWS = [
 ]
 
 
-def make_gateway(clock: ManualClock) -> PaperGateway:
+def make_gateway(clock: FakeClock) -> PaperGateway:
     data = dataset(ROWS)
     engine = MatchingEngine(data.pairs, FeeSchedule(tax_rate=D("0.18")))
     return PaperGateway(
@@ -34,21 +35,21 @@ def order(price: str, qty: str, side: Side = Side.BUY, cid: str = "cid-1") -> Su
 
 
 def test_buy_fills_only_when_the_ask_crosses_and_debits_cash() -> None:
-    clock = ManualClock(60_000)
+    clock = FakeClock(60_000)
     gateway = make_gateway(clock)
     ack = gateway.submit_order(order("100000", "0.1"))
     assert (ack.client_order_id, ack.ts_ms) == ("cid-1", 60_000)
     [working] = gateway.open_orders("BTCTRY")
     assert (working.exchange_order_id, working.status) == (ack.exchange_order_id, OrderStatus.OPEN)
     assert gateway.balances()["TRY"].locked > D(10_000)
-    clock.ms = 120_000  # ask 100050 > 100000: no fill
+    clock.set(120_000)  # ask 100050 > 100000: no fill
     assert gateway.user_trades(0) == []
-    clock.ms = 180_000  # ask 99950 crosses: 0.05 of liquidity fills at our price
+    clock.set(180_000)  # ask 99950 crosses: 0.05 of liquidity fills at our price
     [fill] = gateway.user_trades(0)
     assert (fill.price, fill.quantity, fill.side, fill.fee_asset) == (D(100000), D("0.05"), Side.BUY, "TRY")
     assert fill.fee == D("2.5") and fill.tax == D("0.45")
     assert gateway.user_trades(0) == [fill]  # re-reading the same step adds no liquidity
-    clock.ms = 240_000
+    clock.set(240_000)
     fills = gateway.user_trades(0)
     assert [f.quantity for f in fills] == [D("0.05"), D("0.05")]
     balances = gateway.balances()
@@ -61,7 +62,7 @@ def test_buy_fills_only_when_the_ask_crosses_and_debits_cash() -> None:
 
 
 def test_crossing_submit_fills_as_taker_at_the_ask() -> None:
-    gateway = make_gateway(ManualClock(60_000))
+    gateway = make_gateway(FakeClock(60_000))
     gateway.submit_order(order("100200", "0.02"))
     [fill] = gateway.user_trades(0)
     assert (fill.price, fill.quantity) == (D(100100), D("0.02"))
@@ -69,7 +70,7 @@ def test_crossing_submit_fills_as_taker_at_the_ask() -> None:
 
 
 def test_rejections_map_to_errors_rejected_with_code_and_token() -> None:
-    gateway = make_gateway(ManualClock(60_000))
+    gateway = make_gateway(FakeClock(60_000))
     with pytest.raises(errors.Rejected) as excinfo:
         gateway.submit_order(order("100000", "0.00001"))
     assert (excinfo.value.code, excinfo.value.token) == (1123, "FAILED_MIN_TOTAL_AMOUNT")
@@ -81,10 +82,10 @@ def test_rejections_map_to_errors_rejected_with_code_and_token() -> None:
 
 
 def test_cancel_releases_funds_and_all_orders_filters_by_time() -> None:
-    clock = ManualClock(60_000)
+    clock = FakeClock(60_000)
     gateway = make_gateway(clock)
     ack = gateway.submit_order(order("90000", "0.1"))
-    clock.ms = 120_000
+    clock.set(120_000)
     gateway.cancel_order(ack.exchange_order_id)
     assert gateway.balances()["TRY"].free == D(20_000)
     [canceled] = gateway.all_orders("BTCTRY", since_ms=60_000)
@@ -95,13 +96,13 @@ def test_cancel_releases_funds_and_all_orders_filters_by_time() -> None:
 
 
 def test_market_reads_before_data_are_transient_but_account_reads_work() -> None:
-    clock = ManualClock(1)
+    clock = FakeClock(1)
     gateway = make_gateway(clock)
     with pytest.raises(errors.Transient):
         gateway.ticker("BTCTRY")
     assert gateway.balances()["TRY"].total == D(20_000)
     assert gateway.server_time_ms() == 1
-    clock.ms = 60_000
+    clock.set(60_000)
     assert gateway.ticker("BTCTRY").ask == D(100100)
     assert gateway.order_book("BTCTRY", 2).asks[1].price == D(100110)
     assert "BTCTRY" in gateway.pair_rules()
@@ -110,11 +111,11 @@ def test_market_reads_before_data_are_transient_but_account_reads_work() -> None
 
 def test_account_must_exist() -> None:
     data = dataset(ROWS)
-    clock = ManualClock(0)
+    clock = FakeClock(0)
     with pytest.raises(ValueError, match="not open"):
         PaperGateway(ReplayMarketData(data, clock), MatchingEngine(data.pairs), clock)
 
 
 def test_paper_gateway_is_an_exchange_gateway() -> None:
-    gateway: ExchangeGateway = make_gateway(ManualClock(0))
+    gateway: ExchangeGateway = make_gateway(FakeClock(0))
     assert gateway.server_time_ms() == 0

@@ -3,16 +3,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from paper_builders import ManualClock, dataset, row
+from paper_builders import dataset, row
 
 from bot.exchange import errors
 from bot.exchange.replay import DAY_MS, ReplayMarketData, row_from_book
+from bot.testing import FakeClock
 
 D = Decimal
 
 
 def test_before_the_first_row_is_transient() -> None:
-    market = ReplayMarketData(dataset([row(1000, "100000", "100100")]), ManualClock(999))
+    market = ReplayMarketData(dataset([row(1000, "100000", "100100")]), FakeClock(999))
     with pytest.raises(errors.Transient, match="no market data yet"):
         market.ticker("BTCTRY")
     with pytest.raises(errors.Transient):
@@ -20,22 +21,22 @@ def test_before_the_first_row_is_transient() -> None:
 
 
 def test_unknown_symbol_is_fatal() -> None:
-    market = ReplayMarketData(dataset([row(1000, "100000", "100100")]), ManualClock(5000))
+    market = ReplayMarketData(dataset([row(1000, "100000", "100100")]), FakeClock(5000))
     with pytest.raises(errors.Fatal):
         market.ticker("ETHTRY")
 
 
 def test_ticker_uses_latest_row_at_or_before_now_and_keeps_its_timestamp() -> None:
-    clock = ManualClock(1000)
+    clock = FakeClock(1000)
     rows = [row(1000, "100000", "100100"), row(2000, "101000", "101100"), row(60_000, "99000", "99100")]
     market = ReplayMarketData(dataset(rows), clock)
     assert market.ticker("BTCTRY").bid == D(100000)
-    clock.ms = 1999
+    clock.set(1999)
     assert market.ticker("BTCTRY").ts_ms == 1000
-    clock.ms = 59_999  # a gap in the data: the ticker stays at the old row and looks stale
+    clock.set(59_999)  # a gap in the data: the ticker stays at the old row and looks stale
     ticker = market.ticker("BTCTRY")
     assert (ticker.bid, ticker.ask, ticker.ts_ms) == (D(101000), D(101100), 2000)
-    assert clock.ms - ticker.ts_ms == 57_999
+    assert clock.now_ms() - ticker.ts_ms == 57_999
 
 
 def test_ticker_volume_sums_the_last_24_hours_of_steps() -> None:
@@ -44,12 +45,12 @@ def test_ticker_volume_sums_the_last_24_hours_of_steps() -> None:
         row(1000, "1", "2", volume="1"),
         row(DAY_MS + 500, "1", "2", volume="3"),
     ]
-    market = ReplayMarketData(dataset(rows), ManualClock(DAY_MS + 500))
+    market = ReplayMarketData(dataset(rows), FakeClock(DAY_MS + 500))
     assert market.ticker("BTCTRY").volume == D(4)
 
 
 def test_order_book_synthesises_deterministic_levels_around_the_top() -> None:
-    market = ReplayMarketData(dataset([row(1000, "100000", "100100", qty="0.5")]), ManualClock(1000))
+    market = ReplayMarketData(dataset([row(1000, "100000", "100100", qty="0.5")]), FakeClock(1000))
     book = market.order_book("BTCTRY", 3)
     assert [(lv.price, lv.quantity) for lv in book.bids] == [
         (D(100000), D("0.5")),

@@ -16,7 +16,9 @@ import httpx
 from sim_builders import dataset, row
 
 from bot.domain.dataset import MarketRow
-from bot.sim import SimConfig, running_simulator
+from bot.sim import SimConfig, SimExchange
+from bot.testing import FakeClock
+from bot.testing.simulator import serving
 
 KEY = "00000000-0000-0000-0000-000000000000"
 SECRET = "c2ltdWxhdG9yLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzISE="
@@ -31,20 +33,13 @@ ROWS = [
 
 
 @dataclass
-class ManualClock:
-    ms: int
-
-    def now_ms(self) -> int:
-        return self.ms
-
-
-@dataclass
 class Sim:
     http: httpx.Client
-    clock: ManualClock
+    clock: FakeClock
+    exchange: SimExchange
 
     def headers(self, *, stamp: int | None = None) -> dict[str, str]:
-        stamp_text = str(self.clock.ms if stamp is None else stamp)
+        stamp_text = str(self.clock.now_ms() if stamp is None else stamp)
         digest = hmac.new(base64.b64decode(SECRET), (KEY + stamp_text).encode(), hashlib.sha256).digest()
         return {"X-PCK": KEY, "X-Stamp": stamp_text, "X-Signature": base64.b64encode(digest).decode()}
 
@@ -90,10 +85,10 @@ def sim_config(faults: Mapping[str, object] | None = None, *, seed: int = 7) -> 
 def simulator(
     faults: Mapping[str, object] | None = None, *, seed: int = 7, rows: list[MarketRow] | None = None
 ) -> Iterator[Sim]:
-    clock = ManualClock(WALL_START)
+    clock = FakeClock(WALL_START)
     config = sim_config(faults, seed=seed)
     with (
-        running_simulator(config, dataset(rows or ROWS), clock=clock) as url,
-        httpx.Client(base_url=url) as http,
+        serving(config, dataset(rows or ROWS), clock=clock) as served,
+        httpx.Client(base_url=served.url) as http,
     ):
-        yield Sim(http, clock)
+        yield Sim(http, clock, served.exchange)

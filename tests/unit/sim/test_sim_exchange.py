@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sim_builders import btctry_rules, row
@@ -8,17 +7,10 @@ from sim_builders import btctry_rules, row
 from bot.domain.dataset import Dataset
 from bot.domain.orders import Side
 from bot.sim import SimConfig, SimExchange
+from bot.testing import FakeClock
 
 D = Decimal
 SECRET = "c2ltdWxhdG9yLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzISE="
-
-
-@dataclass
-class ManualClock:
-    ms: int
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 def two_pair_dataset() -> Dataset:
@@ -35,11 +27,11 @@ def two_pair_dataset() -> Dataset:
     )
 
 
-def make(seed: int = 1, clock: ManualClock | None = None) -> SimExchange:
+def make(seed: int = 1, clock: FakeClock | None = None) -> SimExchange:
     config = SimConfig.model_validate(
         {"accounts": [{"api_key": "k", "api_secret": SECRET, "balances": {"TRY": "100000"}}], "seed": seed}
     )
-    return SimExchange(config, two_pair_dataset(), clock or ManualClock(500_000))
+    return SimExchange(config, two_pair_dataset(), clock or FakeClock(500_000))
 
 
 def test_same_seed_same_ids_and_client_ids() -> None:
@@ -52,12 +44,12 @@ def test_same_seed_same_ids_and_client_ids() -> None:
 
 
 def test_catch_up_replays_every_row_in_time_order_with_wall_stamps() -> None:
-    clock = ManualClock(500_000)
+    clock = FakeClock(500_000)
     sim = make(clock=clock)
     sim.catch_up()
     sim.submit("k", symbol="BTCTRY", side=Side.BUY, price=D(1000), quantity=D(1), client_order_id="btc")
     sim.submit("k", symbol="ETHTRY", side=Side.BUY, price=D(2000), quantity=D(1), client_order_id="eth")
-    clock.ms = 510_000  # speed 1: 10 s of data, beyond the end (4 s)
+    clock.set(510_000)  # speed 1: 10 s of data, beyond the end (4 s)
     sim.catch_up()
     trades = sim.engine.trades("k")
     assert [(t.client_order_id, t.ts_ms) for t in trades] == [("eth", 503_000), ("btc", 504_000)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from sim_http import KEY, WALL_START, Sim, body, simulator
@@ -41,14 +40,14 @@ def test_rate_limits_answer_429_at_the_eleventh_submit_within_one_second() -> No
     with simulator({"enforce_rate_limits": True}) as sim:
         statuses = []
         for i in range(11):
-            sim.clock.ms = WALL_START + i * 50
+            sim.clock.set(WALL_START + i * 50)
             statuses.append(sim.submit(price=str(90_000 + i)).status_code)
         assert statuses == [200] * 10 + [429]
         refused = sim.submit()
         assert refused.headers["Retry-After"] == "1"
         assert body(refused)["details"] == "Quota exceeded. Maximum allowed: 10 per 1s."
         assert len(sim.orders()) == 10
-        sim.clock.ms = WALL_START + 1000  # the 1 s window anchored at the first submit has reset
+        sim.clock.set(WALL_START + 1000)  # the 1 s window anchored at the first submit has reset
         assert sim.submit().status_code == 200
         faults = sim.state()["faults"]
         assert faults["rate_limits"]["POST /api/v1/order"]["1s"] == {
@@ -93,10 +92,16 @@ def test_malformed_body_has_a_field_of_the_wrong_type() -> None:
 def test_latency_per_route_with_default() -> None:
     latency = {"default": [1, 3], "GET /api/v2/ticker": [30, 30]}
     with simulator({"latency_ms": latency}) as sim:
-        started = time.perf_counter()
+        waited: list[float] = []
+
+        async def sleep(seconds: float) -> None:  # the simulator's waits, recorded, not slept
+            waited.append(seconds)
+
+        sim.exchange.faults.sleep = sleep
         sim.http.get("/api/v2/ticker")
-        assert time.perf_counter() - started >= 0.03
+        assert waited == [0.03]
         sim.http.get("/api/v2/server/time")
+        assert len(waited) == 2 and 0.001 <= waited[1] <= 0.003
         total = sim.counters()["latency_ms_total"]
         assert 31 <= total <= 33
 
@@ -104,7 +109,7 @@ def test_latency_per_route_with_default() -> None:
 def _sequence(sim: Sim) -> list[tuple[int, str]]:
     seen = []
     for i in range(40):
-        sim.clock.ms = WALL_START + i * 100
+        sim.clock.set(WALL_START + i * 100)
         response = sim.submit(price=str(90_000 + i)) if i % 3 == 0 else sim.get("/api/v1/openOrders")
         seen.append((response.status_code, response.text))
     return seen

@@ -20,7 +20,7 @@ def _wall_s(day: int) -> int:
 
 
 def _all_replayed(sim: Sim) -> None:
-    sim.clock.ms = WALL_START + 3 * WALL_DAY_MS
+    sim.clock.set(WALL_START + 3 * WALL_DAY_MS)
 
 
 def test_ohlcs_are_daily_bare_and_in_seconds() -> None:

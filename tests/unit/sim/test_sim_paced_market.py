@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -13,16 +12,9 @@ from bot.domain.dataset import Dataset
 from bot.domain.orders import Side
 from bot.sim import SimConfig, SimExchange
 from bot.sim.market_clock import PacedMarketClock
+from bot.testing import FakeClock
 
 SECRET = "c2ltdWxhdG9yLXRlc3Qtc2VjcmV0LTMyLWJ5dGVzISE="
-
-
-@dataclass
-class ManualClock:
-    ms: int
-
-    def now_ms(self) -> int:
-        return self.ms
 
 
 def falling_dataset() -> Dataset:
@@ -30,7 +22,7 @@ def falling_dataset() -> Dataset:
     return Dataset(name="falling", step_ms=1000, pairs={"BTCTRY": btctry_rules()}, rows={"BTCTRY": rows})
 
 
-def paced(clock: ManualClock, step_ms: int = 1000) -> SimExchange:
+def paced(clock: FakeClock, step_ms: int = 1000) -> SimExchange:
     config = SimConfig.model_validate(
         {
             "accounts": [{"api_key": "k", "api_secret": SECRET, "balances": {"TRY": "100000"}}],
@@ -54,13 +46,13 @@ def test_the_clock_moves_only_when_advanced_and_maps_both_ways() -> None:
 
 
 def test_a_balance_read_moves_the_market_one_step_and_stamps_fills_with_its_wall_time() -> None:
-    clock = ManualClock(500_000)
+    clock = FakeClock(500_000)
     sim = paced(clock)
     sim.catch_up()
     sim.submit(
         "k", symbol="BTCTRY", side=Side.BUY, price=Decimal(1995), quantity=Decimal(1), client_order_id="b"
     )
-    clock.ms = 900_000  # minutes of wall time: a wall-paced replay would be at its end by now
+    clock.set(900_000)  # minutes of wall time: a wall-paced replay would be at its end by now
     sim.catch_up()
     assert sim.market_ms == 0 and sim.engine.trades("k") == []
     sim.balances_read()
@@ -72,7 +64,7 @@ def test_a_balance_read_moves_the_market_one_step_and_stamps_fills_with_its_wall
 
 
 def test_a_frozen_paced_market_stays_put_and_resumes_where_it_stopped() -> None:
-    clock = ManualClock(500_000)
+    clock = FakeClock(500_000)
     sim = paced(clock)
     sim.freeze_market(True)
     sim.balances_read()

@@ -50,9 +50,9 @@ def test_visibility_delay_hides_an_accepted_order_then_shows_it() -> None:
         hidden = sim.get(f"/api/v1/order/{order_id}")
         assert (hidden.status_code, body(hidden)["code"]) == (400, 1152)
         assert [o["id"] for o in sim.orders()] == [order_id]  # ground truth: it rests
-        sim.clock.ms = WALL_START + 299
+        sim.clock.set(WALL_START + 299)
         assert body(sim.get("/api/v1/openOrders"))["data"]["bids"] == []
-        sim.clock.ms = WALL_START + 300
+        sim.clock.set(WALL_START + 300)
         [bid] = body(sim.get("/api/v1/openOrders"))["data"]["bids"]
         assert bid["id"] == order_id
         assert body(sim.get(f"/api/v1/order/{order_id}"))["data"]["orderClientId"] == "slow-1"
@@ -62,9 +62,9 @@ def test_visibility_delay_hides_an_accepted_order_then_shows_it() -> None:
 
 def test_frozen_feed_switched_at_runtime() -> None:
     with simulator() as sim:
-        sim.clock.ms = WALL_START + 1000
+        sim.clock.set(WALL_START + 1000)
         sim.set_faults(frozen_feed=True)
-        sim.clock.ms = WALL_START + 3000
+        sim.clock.set(WALL_START + 3000)
         [ticker] = body(sim.http.get("/api/v2/ticker"))["data"]
         assert ticker["timestamp"] == WALL_START + 1000
         assert sim.state()["market_ms"] == DATA_START + 60_000
@@ -74,9 +74,9 @@ def test_frozen_feed_switched_at_runtime() -> None:
 
 def test_freeze_after_seconds_of_wall_time() -> None:
     with simulator({"freeze_after_s": 2}) as sim:
-        sim.clock.ms = WALL_START + 1000
+        sim.clock.set(WALL_START + 1000)
         assert sim.state()["market_ms"] == DATA_START + 60_000
-        sim.clock.ms = WALL_START + 10_000
+        sim.clock.set(WALL_START + 10_000)
         assert sim.state()["market_ms"] == DATA_START + 120_000
         [ticker] = body(sim.http.get("/api/v2/ticker"))["data"]
         assert ticker["timestamp"] == WALL_START + 2000

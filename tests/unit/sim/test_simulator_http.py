@@ -16,6 +16,7 @@ import pytest
 from sim_builders import dataset, row
 
 from bot.sim import SimConfig, running_simulator
+from bot.testing import FakeClock
 
 D = Decimal
 KEY = "00000000-0000-0000-0000-000000000000"
@@ -32,20 +33,12 @@ ROWS = [
 
 
 @dataclass
-class ManualClock:
-    ms: int
-
-    def now_ms(self) -> int:
-        return self.ms
-
-
-@dataclass
 class Sim:
     http: httpx.Client
-    clock: ManualClock
+    clock: FakeClock
 
     def headers(self, *, secret: str = SECRET, stamp: int | None = None, key: str = KEY) -> dict[str, str]:
-        stamp_text = str(self.clock.ms if stamp is None else stamp)
+        stamp_text = str(self.clock.now_ms() if stamp is None else stamp)
         digest = hmac.new(base64.b64decode(secret), (key + stamp_text).encode(), hashlib.sha256).digest()
         return {"X-PCK": key, "X-Stamp": stamp_text, "X-Signature": base64.b64encode(digest).decode()}
 
@@ -71,7 +64,7 @@ def sim() -> Iterator[Sim]:
             "seed": 7,
         }
     )
-    clock = ManualClock(WALL_START)
+    clock = FakeClock(WALL_START)
     with running_simulator(config, dataset(ROWS), clock=clock) as url, httpx.Client(base_url=url) as http:
         yield Sim(http, clock)
 
@@ -83,7 +76,7 @@ def test_server_time_is_bare_and_enveloped(sim: Sim) -> None:
 
 
 def test_public_market_data_types_and_wall_timestamps(sim: Sim) -> None:
-    sim.clock.ms = WALL_START + 1500  # 90 s of data: row 1 is current, it became current at +1000
+    sim.clock.set(WALL_START + 1500)  # 90 s of data: row 1 is current, it became current at +1000
     [ticker] = body(sim.http.get("/api/v2/ticker", params={"pairSymbol": "BTC_TRY"}))["data"]
     assert (ticker["pair"], ticker["pairNormalized"], ticker["timestamp"]) == (
         "BTCTRY",
@@ -192,7 +185,7 @@ def test_fills_appear_in_user_trades_with_wire_types_and_wall_times(sim: Sim) ->
     buy_id = body(sim.submit(quantity="0.08", price="100000", newOrderClientId="buy-1"))["data"]["id"]
     sell = sim.submit(orderType="sell", quantity="0.05", price="100200", newOrderClientId="sell-1")
     sell_id = body(sell)["data"]["id"]
-    sim.clock.ms = (
+    sim.clock.set(
         WALL_START + 3000
     )  # rows 1..3 replayed in order: row 2 fills 0.05 of the buy, row 3 the sell
     response = sim.get("/api/v1/users/transactions/trade", startDate=WALL_START)
@@ -235,7 +228,7 @@ def test_cancel_then_state_matches_the_ledger(sim: Sim) -> None:
 
 
 def test_market_clock_freezes_at_the_end_of_the_dataset(sim: Sim) -> None:
-    sim.clock.ms = WALL_START + 3_600_000
+    sim.clock.set(WALL_START + 3_600_000)
     [ticker] = body(sim.http.get("/api/v2/ticker"))["data"]
     assert ticker["timestamp"] == WALL_START + 3000
     assert body(sim.http.get("/_sim/state"))["market_ms"] == DATA_START + 180_000

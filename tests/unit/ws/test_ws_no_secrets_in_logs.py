@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from ws_harness import ManualClock, config, wait_until, ws_simulator
+from ws_harness import config, wait_until, ws_simulator
 
 from bot.domain.orders import Side, SubmitOrder
 from bot.exchange.btcturk.auth import Credentials, sign
@@ -24,6 +24,7 @@ from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.exchange.btcturk.ws import MarketFeed
 from bot.obs import configure_logging
 from bot.obs.redaction import MIN_FRAGMENT
+from bot.testing import FakeClock
 
 D = Decimal
 
@@ -80,7 +81,7 @@ def test_private_websocket_login_logs_no_part_of_key_secret_or_signature(
     captured: tuple[Captured, io.StringIO],
 ) -> None:
     capture, out = captured
-    clock = ManualClock()
+    clock = FakeClock()
     with ws_simulator(clock=clock, sim_config=config(accounts=[ACCOUNT])) as running:
         feed = MarketFeed(
             running.ws_url,
@@ -95,7 +96,7 @@ def test_private_websocket_login_logs_no_part_of_key_secret_or_signature(
             wait_until(lambda: feed.stats().logged_in, what="login")
         finally:
             feed.stop()
-    signature = sign(KEY, SECRET, clock.ms)  # the nonce is the login timestamp
+    signature = sign(KEY, SECRET, clock.now_ms())  # the nonce is the login timestamp
     logged = capture.text() + out.getvalue()
     assert any(r.name == "websockets.client" and r.getMessage().startswith("> TEXT") for r in capture.records)
     assert leaked(logged, KEY, SECRET, signature) == []
@@ -118,7 +119,7 @@ def test_signed_rest_requests_log_no_part_of_key_secret_or_signature(
     captured: tuple[Captured, io.StringIO],
 ) -> None:
     capture, out = captured
-    clock, transport = ManualClock(), RecordingTransport()
+    clock, transport = FakeClock(), RecordingTransport()
     with ws_simulator(clock=clock, sim_config=config(accounts=[ACCOUNT])) as running:
         client = BtcturkClient(
             base_url=running.http_url,

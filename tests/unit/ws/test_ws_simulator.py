@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
-from ws_harness import KEY, SECRET, ManualClock, RunningSim, ws_simulator
+from ws_harness import KEY, SECRET, RunningSim, ws_simulator
 
 from bot.domain.market import BookLevel
 from bot.domain.orders import Side
@@ -33,13 +33,14 @@ from bot.exchange.btcturk.ws.events import (
 )
 from bot.sim.ws import WsChaos
 from bot.sim.ws.chaos import ChaosSchedule
+from bot.testing import FakeClock
 
 D = Decimal
 
 
 @pytest.fixture
 def running() -> Iterator[RunningSim]:
-    with ws_simulator(clock=ManualClock()) as sim:
+    with ws_simulator(clock=FakeClock()) as sim:
         yield sim
 
 
@@ -47,7 +48,7 @@ def recv_until(ws: ClientConnection, kind: type, *, timeout_s: float = 3.0) -> l
     """Every decoded event up to and including the first of `kind`."""
     seen: list[WsEvent] = []
     deadline = time.monotonic() + timeout_s
-    while True:
+    for _ in range(10_000):  # bounded in count too: a server that floods frames fails the test
         remaining = deadline - time.monotonic()
         assert remaining > 0, f"no {kind.__name__} within {timeout_s}s; saw {seen}"
         event = decode_frame(ws.recv(timeout=remaining))
@@ -55,6 +56,7 @@ def recv_until(ws: ClientConnection, kind: type, *, timeout_s: float = 3.0) -> l
             seen.append(event)
             if isinstance(event, kind):
                 return seen
+    raise AssertionError(f"no {kind.__name__} in 10,000 frames; saw {seen[-5:]}")
 
 
 def rest_book(running: RunningSim, limit: int = 25) -> tuple[tuple[BookLevel, ...], tuple[BookLevel, ...]]:
@@ -75,7 +77,11 @@ def test_welcome_subscribe_ack_and_ticker(running: RunningSim) -> None:
         assert events[0] == SubscriptionResult(ok=True, message="join|ticker:BTCTRY")
         ticker = events[-1]
         assert isinstance(ticker, TickerUpdated)
-        assert (ticker.bid, ticker.ask, ticker.ts_ms) == (D(100_000), D(100_100), running.manual_clock.ms)
+        assert (ticker.bid, ticker.ask, ticker.ts_ms) == (
+            D(100_000),
+            D(100_100),
+            running.manual_clock.now_ms(),
+        )
         ws.send(encode_subscribe("nochannel", "BTCTRY"))
         refused = recv_until(ws, SubscriptionResult)[-1]
         assert isinstance(refused, SubscriptionResult) and not refused.ok
@@ -90,25 +96,25 @@ def test_book_snapshot_equals_rest_and_diffs_keep_it_equal(running: RunningSim) 
         book.apply_snapshot(snap)
         assert (book.order_book(0).bids, book.order_book(0).asks) == rest_book(running)
         for _ in range(3):
-            running.manual_clock.ms += 60_000  # the next dataset row: every level moves
+            running.manual_clock.advance(60_000)  # the next dataset row: every level moves
             diff = recv_until(ws, BookDiffReceived)[-1]
             assert isinstance(diff, BookDiffReceived) and book.apply_diff(diff)
             assert (book.order_book(0).bids, book.order_book(0).asks) == rest_book(running)
 
 
 def test_trades_list_then_single_trades(running: RunningSim) -> None:
-    running.manual_clock.ms += 60_000
+    running.manual_clock.advance(60_000)
     with connect(running.ws_url) as ws:
         ws.send(encode_subscribe("trade", "BTCTRY"))
         listed = recv_until(ws, TradesListed)[-1]
         assert isinstance(listed, TradesListed) and len(listed.trades) == 2
-        running.manual_clock.ms += 60_000
+        running.manual_clock.advance(60_000)
         single = recv_until(ws, TradeHappened)[-1]
-        assert isinstance(single, TradeHappened) and single.trade.ts_ms == running.manual_clock.ms
+        assert isinstance(single, TradeHappened) and single.trade.ts_ms == running.manual_clock.now_ms()
 
 
-def login(ws: ClientConnection, clock: ManualClock, secret: str = SECRET) -> LoginResult:
-    ws.send(encode_login(Credentials(KEY, secret), timestamp_ms=clock.ms))
+def login(ws: ClientConnection, clock: FakeClock, secret: str = SECRET) -> LoginResult:
+    ws.send(encode_login(Credentials(KEY, secret), timestamp_ms=clock.now_ms()))
     result = recv_until(ws, LoginResult)[-1]
     assert isinstance(result, LoginResult)
     return result
@@ -120,7 +126,7 @@ def test_login_success_and_failures(running: RunningSim) -> None:
     wrong_secret = "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE="
     with connect(running.ws_url) as ws:
         assert not login(ws, clock, wrong_secret).ok
-        stale = {"type": 114, "publicKey": KEY, "timestamp": clock.ms - 60_000, "nonce": 3000}
+        stale = {"type": 114, "publicKey": KEY, "timestamp": clock.now_ms() - 60_000, "nonce": 3000}
         ws.send(json.dumps([114, {**stale, "signature": sign(KEY, SECRET, 3000)}]))
         refused = recv_until(ws, LoginResult)[-1]
         assert refused == LoginResult(ok=False, message="Unauthorized - Invalid Nonce")

@@ -1,20 +1,18 @@
 """The simulator with its WebSocket routes on loopback (port 0), plus small shared builders.
 
-`running_simulator` serves REST only until the lead wires `ws_routes` into `build_app`, so these
-tests mount both apps themselves and keep a handle on the SimExchange.
+These tests choose the WebSocket chaos and options themselves, so they mount `ws_routes` in
+front of the simulator's app and serve both (`bot.testing.simulator.serving_app`), keeping a
+handle on the SimExchange.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -22,6 +20,8 @@ from bot.domain.dataset import Dataset, MarketRow
 from bot.domain.symbols import PairRules
 from bot.sim import SimConfig, SimExchange, build_app
 from bot.sim.ws import WsChaos, WsOptions, ws_routes
+from bot.testing import FakeClock
+from bot.testing.simulator import serving_app
 
 D = Decimal
 KEY = "00000000-0000-0000-0000-000000000000"
@@ -32,21 +32,13 @@ STEP_MS = 60_000
 
 
 @dataclass
-class ManualClock:
-    ms: int = WALL_START
-
-    def now_ms(self) -> int:
-        return self.ms
-
-
-@dataclass
 class RunningSim:
     sim: SimExchange
     port: int
-    clock: ManualClock | None
+    clock: FakeClock | None
 
     @property
-    def manual_clock(self) -> ManualClock:
+    def manual_clock(self) -> FakeClock:
         assert self.clock is not None, "this simulator runs on the wall clock"
         return self.clock
 
@@ -110,7 +102,7 @@ def config(**overrides: object) -> SimConfig:
 @contextmanager
 def ws_simulator(
     *,
-    clock: ManualClock | None,
+    clock: FakeClock | None,
     rows: list[MarketRow] | None = None,
     chaos: WsChaos | None = None,
     options: WsOptions | None = None,
@@ -120,24 +112,18 @@ def ws_simulator(
 
     sim = SimExchange(sim_config or config(), dataset(rows or market_rows()), clock or WallClock())
     app = Starlette(routes=[*ws_routes(sim, chaos, options), Mount("", app=build_app(sim))])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started, timeout_s=10, what="simulator start")
+    with serving_app(app) as port:
         yield RunningSim(sim=sim, port=port, clock=clock)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def wait_until(condition: Callable[[], object], *, timeout_s: float = 5.0, what: str = "condition") -> None:
+    """Poll every 20 ms: at most timeout_s / 0.02 times, and never past the deadline."""
     deadline = time.monotonic() + timeout_s
-    while not condition():
+    for _ in range(int(timeout_s / 0.02) + 1):
+        if condition():
+            return
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+            break
         time.sleep(0.02)
+    if not condition():
+        raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
