@@ -19,7 +19,6 @@ from bot.app.lock import InstanceLock
 from bot.config import ConfigError, LoadedSettings, Settings, load_settings, secret_values
 from bot.cycle.clocks import SystemClock
 from bot.cycle.portfolio.params import check_portfolio_settings
-from bot.cycle.portfolio.verify import verify_accounting
 from bot.domain.money import canonical
 from bot.exchange.errors import AuthError, ExchangeError
 from bot.obs.logging import configure_logging, log_context
@@ -31,7 +30,7 @@ from bot.store.head import marker_path
 if TYPE_CHECKING:
     # The runtime (adapters, stages, the loop) and the metrics are imported by the run commands
     # that use them: `config`, `ledger` and `kill-switch` commands do not load them.
-    from bot.cycle.run import CycleResult
+    from bot.app.loop import LoopTally
     from bot.cycle.runtime import Runtime
     from bot.obs.metrics import Metrics
 
@@ -48,7 +47,7 @@ def load(config_path: Path | None, overrides: Mapping[str, object]) -> LoadedSet
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
-    cycles: list[CycleResult]
+    cycles: LoopTally
     metrics_port: int | None
     unresolved_orders: int
 
@@ -138,10 +137,11 @@ def _run_on(
     loop: bool,
     max_cycles: int,
     cycle_seconds: float,
-) -> tuple[list[CycleResult], int]:
+) -> tuple[LoopTally, int]:
     from bot.app.composition import build_runtime
-    from bot.app.loop import LoopPlan, StopFlag, run_loop, stop_on_signals
+    from bot.app.loop import LoopPlan, StopFlag, run_cycles, stop_on_signals
     from bot.execution.recovery import recover
+    from bot.replay import DatasetError
 
     built = build_runtime(settings, db, metrics, stage)
     rt = built.runtime
@@ -158,7 +158,13 @@ def _run_on(
         )
         flag = StopFlag()
         with stop_on_signals(flag), log_context(run_id=f"{rt.ledger_id}-{token}"):
-            results = run_loop(rt, plan, flag)
+            try:
+                results = run_cycles(rt, plan, flag)
+            except DatasetError as e:
+                # A replay dataset is checked before the first cycle and read as the replay reaches
+                # it: a row that no longer checks out (the file changed under the run) stops the run
+                # with the same one line and exit code as a bad dataset at start.
+                raise ConfigError(f"market_data.dataset: {e}") from e
     finally:
         rt.close()
         guard.close()
@@ -179,27 +185,53 @@ def preflight(rt: Runtime) -> None:
 
 
 def ledger_verify(path: Path) -> tuple[bool, str]:
-    """The hash chain and projections, then the accounting of every portfolio cycle."""
+    """The hash chain, the projections and the accounting of every portfolio cycle, in one pass
+    over the log. While it runs, if stderr is a terminal, a progress line there that ends as a
+    summary (events, seconds, events per second); the result itself is returned."""
+    import time
+
+    from bot.cycle.portfolio.verify import AccountingVerifier
+
+    terminal = sys.stderr.isatty()
+    started = time.perf_counter()
+    checked = total = 0
+
+    def progress(done: int, events: int) -> None:
+        nonlocal checked, total
+        checked, total = done, events
+        share = f" ({done / events:.0%})" if events else ""
+        sys.stderr.write(f"\r\x1b[Kverifying {path.name}: {done:,} of {events:,} events{share}")
+        sys.stderr.flush()
+
+    accounting = AccountingVerifier()
     with Database.open_readonly(path) as db:
         try:
-            report = verify_ledger(db)
-            accounting = verify_accounting(db)
+            report = verify_ledger(db, observers=[accounting], progress=progress if terminal else None)
         except sqlite3.DatabaseError as e:
             return False, (
                 f"ledger verification FAILED: {path} is damaged ({e}); restore it from a backup"
                 " (runbooks/ledger-refused-at-start.md)"
             )
-    problems = [*report.problems, *accounting.problems]
+        finally:
+            if terminal:  # the progress line becomes the summary, whatever the outcome
+                elapsed = time.perf_counter() - started
+                rate = f", {checked / elapsed:,.0f} events/s" if elapsed > 0 else ""
+                sys.stderr.write(
+                    f"\r\x1b[Kverified {checked:,} of {total:,} events of {path.name}"
+                    f" in {elapsed:.1f} s{rate}\n"
+                )
+    check = accounting.check
+    problems = [*report.problems, *check.problems]
     if problems:
         return False, "ledger verification FAILED:\n" + "\n".join(f"  - {p}" for p in problems)
     lines = [f"ledger OK: {report.events_checked} events, hash chain intact, projections match"]
-    last, state = accounting.last, accounting.last_state
+    last, state = check.last, check.last_state
     if last is not None and state is not None:
         _, reading = track_equity(
             state, last.equity, last.now_ms, day_boundary_offset_ms=last.day_boundary_offset_ms
         )
         lines.append(
-            f"accounting OK: {accounting.cycles} portfolio cycles revalued from the fills and their"
+            f"accounting OK: {check.cycles} portfolio cycles revalued from the fills and their"
             f" marks; last equity {canonical(last.equity)} {last.quote_asset}, peak"
             f" {canonical(state.peak_equity)}, drawdown {reading.drawdown_ratio:.4%},"
             f" daily PnL {canonical(reading.daily_pnl)}, realised PnL {canonical(last.realized_pnl)}"

@@ -85,6 +85,26 @@ def iterate_from(conn: sqlite3.Connection, first_seq: int) -> Iterator[EventReco
         )
 
 
+# One event as stored: (seq, ts_ms, type, payload, prev_hash, hash).
+EventRow = tuple[int, int, str, str, str, str]
+_COLUMNS = "seq, ts_ms, type, payload, prev_hash, hash"
+
+
+def rows(conn: sqlite3.Connection) -> Iterator[EventRow]:
+    """Every event in sequence order as a plain row, streamed by SQLite's cursor: no object per
+    event and never the whole log in memory (`ledger verify` walks a million events this way)."""
+    cursor: Iterator[EventRow] = conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY seq")
+    return cursor
+
+
+def rows_of_type(conn: sqlite3.Connection, event_type: str, *, through_seq: int) -> Iterator[EventRow]:
+    """The events of one type with seq <= through_seq in sequence order, streamed (by the type index)."""
+    cursor: Iterator[EventRow] = conn.execute(
+        f"SELECT {_COLUMNS} FROM events WHERE type = ? AND seq <= ? ORDER BY seq", (event_type, through_seq)
+    )
+    return cursor
+
+
 def hash_at(conn: sqlite3.Connection, seq: int) -> str | None:
     """The stored hash of event `seq` (the genesis hash for seq 0), or None if there is none."""
     if seq == 0:

@@ -17,11 +17,17 @@ day or its start is reported (that is how a phantom loss would reach the drawdow
 
 Cycles are checked one by one against the state each started from, so a ledger whose first
 portfolio cycles predate valuation records is still checked from the first record on.
+
+`AccountingVerifier` does this as an observer of `bot ledger verify`'s one pass over the log
+(`bot.store.verify`), each event parsed once for both checks. It keeps no event: the fills before
+the first valuation record (all of them in a ledger without portfolio cycles) are read back
+from the log only when that record comes; after it the books keep them, as the stage does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,13 +44,21 @@ from bot.domain.money import ZERO
 from bot.domain.orders import Fill
 from bot.risk.kill_switch import AUTO_PREFIX, RULE_HARD_DRAWDOWN
 from bot.store import Database, StoreError
-from bot.store.event_log import EventRecord, iterate
+from bot.store.event_log import iterate, rows_of_type
 from bot.store.fill_projection import fill_from
-from bot.store.payloads import Fields, loads
+from bot.store.payloads import Fields, Payload, loads
 
 MAX_PROBLEMS = 20
+_CYCLE_STARTED = EventType.CYCLE_STARTED.value
+_BALANCES_SEEDED = EventType.BALANCES_SEEDED.value
+_ORDER_FILLED = EventType.ORDER_FILLED.value
+_STATE_CHANGED = EventType.STATE_CHANGED.value
+_RISK_MODE_CHANGED = EventType.RISK_MODE_CHANGED.value
+_KILL_SWITCH_CHANGED = EventType.KILL_SWITCH_CHANGED.value
 # Events a cycle records from what its equity says: none may follow an incomplete valuation.
-_READ_FROM_EQUITY = frozenset({EventType.RISK_MODE_CHANGED.value, EventType.KILL_SWITCH_CHANGED.value})
+_READ_FROM_EQUITY = frozenset({_RISK_MODE_CHANGED, _KILL_SWITCH_CHANGED})
+# The only events the walk reads; the others pass by untouched.
+_READ = frozenset({_CYCLE_STARTED, _BALANCES_SEEDED, _ORDER_FILLED, _STATE_CHANGED, *_READ_FROM_EQUITY})
 EQUITY_KEY = KEYS["equity"]
 
 
@@ -68,6 +82,9 @@ class AccountingCheck:
 class _Walk:
     check: AccountingCheck
     opening_prices: Mapping[str, Decimal]
+    # The fills of the events through a seq, read back from the log when the books first need them.
+    fills_through: Callable[[int], list[Fill]]
+    seq: int = 0  # the event being walked
     opening: dict[str, Decimal] = field(default_factory=dict)
     seeded: bool = False
     new_fills: list[Fill] = field(default_factory=list)  # since the books last read them
@@ -80,26 +97,29 @@ class _Walk:
     known: dict[str, Mark] = field(default_factory=dict)  # the marks the last record knew
     incomplete: ValuationRecord | None = None  # this cycle's valuation, if it was incomplete
 
-    def event(self, record: EventRecord) -> None:
-        payload = loads(record.payload)
-        if record.type == EventType.CYCLE_STARTED.value:
+    def event(self, seq: int, event_type: str, payload: Payload) -> None:
+        self.seq = seq
+        if event_type not in _READ:
+            return
+        if event_type == _CYCLE_STARTED:
             self.incomplete = None
-        elif record.type in _READ_FROM_EQUITY and self.incomplete is not None:
-            self.no_loss_read(record, payload, self.incomplete.cycle_id)
-        if record.type == EventType.BALANCES_SEEDED.value and not self.seeded:  # the first seed holds
-            self.opening = dict(Fields(record.type, payload).decimal_mapping("balances"))
+        elif event_type in _READ_FROM_EQUITY and self.incomplete is not None:
+            self.no_loss_read(seq, event_type, payload, self.incomplete.cycle_id)
+        if event_type == _BALANCES_SEEDED and not self.seeded:  # the first seed holds
+            self.opening = dict(Fields(event_type, payload).decimal_mapping("balances"))
             self.seeded = True
-        elif record.type == EventType.ORDER_FILLED.value:
-            fields = Fields(record.type, payload)
-            fill = fill_from(fields)
-            self.new_fills.append(fill)
+        elif event_type == _ORDER_FILLED:
+            fields = Fields(event_type, payload)
+            fill = fill_from(fields)  # read now, so that a bad fill is reported at its place
+            if self.running is not None:  # before, the books read it back when they open
+                self.new_fills.append(fill)
             self.pairs[fill.symbol] = TradedPair(fields.text("base"), fields.text("quote"))
-        elif record.type == EventType.STATE_CHANGED.value:
+        elif event_type == _STATE_CHANGED:
             key, text = str(payload.get("key")), str(payload.get("value"))
             if key == VALUATION_KEY:
                 self.settle()
                 self.valued = True  # even if it cannot be read: that is reported on its own
-                self.revalue(ValuationRecord.from_json(loads(text)), record.seq)
+                self.revalue(ValuationRecord.from_json(loads(text)), seq)
             elif key == EQUITY_KEY:
                 self.state = EquityState.from_json(loads(text))
                 valued, self.valued = self.valued, False
@@ -107,7 +127,7 @@ class _Walk:
                     # A cycle records its valuation just before its equity state; one without is
                     # a change no cycle computed (and the later cycles would build on it).
                     self.check.problem(
-                        f"events[seq={record.seq}]: portfolio.equity changed outside a portfolio cycle"
+                        f"events[seq={seq}]: portfolio.equity changed outside a portfolio cycle"
                     )
                 self.settle()
 
@@ -150,17 +170,17 @@ class _Walk:
             )
         self.pending = (recorded, after, valuation)
 
-    def no_loss_read(self, record: EventRecord, payload: Mapping[str, object], cycle: int) -> None:
+    def no_loss_read(self, seq: int, event_type: str, payload: Mapping[str, object], cycle: int) -> None:
         """In `cycle`, whose valuation was incomplete, the risk budget must not move and the kill
         switch must not trip on the drawdown: both would be reading a loss from missing marks."""
-        where = f"events[seq={record.seq}]"
-        if record.type == EventType.RISK_MODE_CHANGED.value and payload.get("source") == "budget":
+        where = f"events[seq={seq}]"
+        if event_type == _RISK_MODE_CHANGED and payload.get("source") == "budget":
             moved = f"{payload.get('from_mode')} -> {payload.get('to_mode')} ({payload.get('causes')})"
             self.check.problem(
                 f"{where}: cycle {cycle} moved the risk budget {moved} on an incomplete valuation"
             )
         switch = payload.get("switch")
-        if record.type == EventType.KILL_SWITCH_CHANGED.value and isinstance(switch, Mapping):
+        if event_type == _KILL_SWITCH_CHANGED and isinstance(switch, Mapping):
             reason = switch.get("reason")
             if switch.get("source") == AUTO_PREFIX + RULE_HARD_DRAWDOWN:
                 self.check.problem(
@@ -210,37 +230,88 @@ class _Walk:
                 opening_balances=self.opening,
                 opening_prices=self.opening_prices,
             )
+            self.new_fills = self.fills_through(self.seq)
         fills, self.new_fills = self.new_fills, []
         self.running.add(fills, pairs)
         return self.running.books()
 
 
+class AccountingVerifier:
+    """The accounting check as an observer of `bot ledger verify`'s one pass over the log
+    (`bot.store.verify.EventObserver`); `check` holds what it found once the pass has ended."""
+
+    def __init__(self) -> None:
+        self.check = AccountingCheck()
+        self._walk: _Walk | None = None
+
+    def begin(self, database: Database) -> None:
+        connection = database.connection
+        self._walk = _Walk(
+            check=self.check,
+            opening_prices=_opening_prices(database),
+            fills_through=lambda seq: _fills_through(connection, seq),
+        )
+
+    def event(self, seq: int, event_type: str, payload: Payload) -> None:
+        walk = self._started()
+        try:
+            walk.event(seq, event_type, payload)
+        except (StoreError, ValueError) as error:
+            self.unreadable(seq, event_type, error)
+
+    def unreadable(self, seq: int, event_type: str, error: Exception) -> None:
+        self._started().seq = seq
+        self.check.problem(f"events[seq={seq}] ({event_type}) cannot be read for accounting: {error}")
+
+    def end(self, database: Database) -> None:
+        walk = self._started()
+        walk.settle()
+        self.check.last_state = walk.state
+        if self.check.last is not None:
+            _compare_balances(walk, self.check.last, database.balances.all(), self.check)
+
+    def _started(self) -> _Walk:
+        if self._walk is None:
+            raise RuntimeError("AccountingVerifier.begin() must come before the first event")
+        return self._walk
+
+
 def verify_accounting(database: Database) -> AccountingCheck:
     """Revalue every recorded portfolio cycle; read-only. A ledger without any is trivially fine.
 
-    Raises StoreError if a unit of work is active on `database`.
+    The accounting alone, in a pass of its own; `bot ledger verify` runs `AccountingVerifier` in
+    the pass that checks the chain and the projections. Raises StoreError if a unit of work is
+    active on `database`.
     """
     connection = database.connection
     if connection.in_transaction:
         raise StoreError("cannot verify while a unit of work is active on this ledger")
-    check = AccountingCheck()
+    verifier = AccountingVerifier()
     connection.execute("BEGIN")  # the walk and the balances from one snapshot, while the daemon writes
     try:
-        walk = _Walk(check=check, opening_prices=_opening_prices(database))
+        verifier.begin(database)
         for record in iterate(connection):
             try:
-                walk.event(record)
-            except (StoreError, ValueError) as error:
-                check.problem(
-                    f"events[seq={record.seq}] ({record.type}) cannot be read for accounting: {error}"
-                )
-        walk.settle()
-        check.last_state = walk.state
-        if check.last is not None:
-            _compare_balances(walk, check.last, database.balances.all(), check)
+                payload = loads(record.payload)
+            except ValueError as error:
+                verifier.unreadable(record.seq, record.type, error)
+            else:
+                verifier.event(record.seq, record.type, payload)
+        verifier.end(database)
     finally:
         connection.execute("ROLLBACK")
-    return check
+    return verifier.check
+
+
+def _fills_through(connection: sqlite3.Connection, seq: int) -> list[Fill]:
+    """The fills of the OrderFilled events through `seq` that read, as the walk read them there."""
+    fills = []
+    for _, _, event_type, text, _, _ in rows_of_type(connection, _ORDER_FILLED, through_seq=seq):
+        try:
+            fills.append(fill_from(Fields(event_type, loads(text))))
+        except (StoreError, ValueError):
+            continue  # reported at its place in the walk
+    return fills
 
 
 def _compare_balances(
