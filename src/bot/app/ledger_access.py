@@ -70,7 +70,7 @@ class LedgerGuard:
             )
         report = check_ledger(self._db, now_ms=self._clock.now_ms())
         self._checked_through = last_seq(self._db.connection)
-        self.close()  # the rename below replaces the file an open writer points at
+        self._release_head()  # the rename below replaces the file an open writer points at
         write_head(self._db.path, self._db.connection)
         if report.replayed > LONG_CHECK_EVENTS:
             log.info(
@@ -99,6 +99,9 @@ class LedgerGuard:
             if self._head is None:
                 self._head = HeadWriter(self._db.path)
             self._head.write(self._db.connection)
+        self._release_head()
+
+    def _release_head(self) -> None:
         if self._head is not None:
             self._head.close()
             self._head = None

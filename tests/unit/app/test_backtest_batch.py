@@ -96,3 +96,21 @@ def test_a_failed_unit_of_work_in_a_batch_rolls_back_alone() -> None:
 def test_only_paper_over_a_replay_batches(overrides: dict[str, object], expected: int) -> None:
     settings = Settings.model_validate(overrides)
     assert backtest_batch(settings) == expected
+
+
+def test_batching_goes_on_after_a_periodic_integrity_check(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    with open_checked(path, synchronous="NORMAL", clock=FakeClock(T0)) as db:
+        guard = LedgerGuard(db, FakeClock(T0), interval_events=100, batch_cycles=2)
+        for n in range(1, 121):  # a check (after a flush) once 100 events were appended
+            cycle(db, n)
+            guard.after_cycle()
+        checks = db.connection.execute("SELECT COUNT(*) FROM events WHERE type = 'LedgerChecked'").fetchone()[
+            0
+        ]
+        assert checks >= 1
+        assert db.batching, "the periodic check must not end the backtest's batching"
+        cycle(db, 121)
+        guard.after_cycle()
+        assert "cycle121" not in committed_keys(path)
+        guard.close()
