@@ -7,6 +7,8 @@ recorded), and every cash or position check would then work from wrong numbers. 
 tolerance for `cycles` consecutive cycles freezes new submits (`balance_drift`; cancels still
 go) until it is back within tolerance. Both transitions are `BalanceDriftChanged` events, logged
 once; a fill read a moment after the balances can make one cycle drift, hence the count.
+
+`assess_drift` decides (pure); `BalanceDriftGuard` keeps the streak, records and logs.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.domain.clock import Clock
-from bot.domain.events import EventType
 from bot.domain.money import ZERO
+from bot.execution.notices import Notice, emit
+from bot.execution.reconcile_events import LedgerEvent, balance_drift_changed
 from bot.store.db import Database
 from bot.store.payloads import loads
 from bot.store.projections import BALANCE_DRIFT_KEY
@@ -54,6 +57,47 @@ def beyond_tolerance(
     return beyond
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriftVerdict:
+    """One cycle's assessment: the drifting-cycle streak and the freeze after it, the event to
+    record when the freeze starts or clears (None otherwise) and its log line."""
+
+    streak: int
+    frozen: bool
+    event: LedgerEvent | None = None
+    notices: tuple[Notice, ...] = ()
+
+
+def assess_drift(
+    ledger: Mapping[str, Decimal],
+    exchange: Mapping[str, Decimal],
+    tolerance: DriftTolerance,
+    *,
+    streak: int,
+    frozen: bool,
+    now_ms: int,
+) -> DriftVerdict:
+    """Pure: this cycle's verdict, given the streak and freeze the cycles before it left."""
+    beyond = beyond_tolerance(ledger, exchange, tolerance)
+    streak = streak + 1 if beyond else 0
+    if not frozen and streak >= tolerance.cycles:
+        fields = {asset: str(drift) for asset, drift in beyond.items()}
+        notice = Notice(
+            logging.ERROR,
+            "ledger and exchange balances disagree: new orders frozen (balance_drift)",
+            {"drift": fields, "cycles": streak, "runbook": RUNBOOK},
+        )
+        event = balance_drift_changed(frozen=True, drift=beyond, ts_ms=now_ms)
+        return DriftVerdict(streak=streak, frozen=True, event=event, notices=(notice,))
+    if frozen and not beyond:
+        notice = Notice(
+            logging.WARNING, "ledger and exchange balances agree again: balance_drift freeze lifted"
+        )
+        event = balance_drift_changed(frozen=False, drift={}, ts_ms=now_ms)
+        return DriftVerdict(streak=streak, frozen=False, event=event, notices=(notice,))
+    return DriftVerdict(streak=streak, frozen=frozen)
+
+
 def drift_frozen(state: StateRepository) -> bool:
     """Whether the ledger says trading is frozen for balance drift."""
     text = state.get(BALANCE_DRIFT_KEY)
@@ -72,26 +116,21 @@ class BalanceDriftGuard:
 
     def assess(self, ledger: Mapping[str, Decimal], exchange: Mapping[str, Decimal]) -> bool:
         """Record a transition if this cycle makes one; True while new submits must stay frozen."""
-        beyond = beyond_tolerance(ledger, exchange, self._tolerance)
-        self._streak = self._streak + 1 if beyond else 0
         if self._frozen is None:
-            with self._db.read() as uow:
-                self._frozen = drift_frozen(uow.state)
-        frozen = self._frozen
-        starts = not frozen and self._streak >= self._tolerance.cycles
-        clears = frozen and not beyond
-        if starts or clears:
+            with self._db.read() as repos:
+                self._frozen = drift_frozen(repos.state)
+        verdict = assess_drift(
+            ledger,
+            exchange,
+            self._tolerance,
+            streak=self._streak,
+            frozen=self._frozen,
+            now_ms=self._clock.now_ms(),
+        )
+        if verdict.event is not None:
             with self._db.unit_of_work() as uow:
-                payload = {"ts_ms": self._clock.now_ms(), "frozen": starts, "drift": beyond}
-                uow.record(EventType.BALANCE_DRIFT_CHANGED, payload)
+                uow.record(*verdict.event)
                 uow.commit()
-            self._frozen = starts
-        fields = {asset: str(drift) for asset, drift in beyond.items()}
-        if starts:
-            log.error(
-                "ledger and exchange balances disagree: new orders frozen (balance_drift)",
-                extra={"fields": {"drift": fields, "cycles": self._streak, "runbook": RUNBOOK}},
-            )
-        elif clears:
-            log.warning("ledger and exchange balances agree again: balance_drift freeze lifted")
-        return starts or (frozen and not clears)
+        self._streak, self._frozen = verdict.streak, verdict.frozen
+        emit(log, verdict.notices)
+        return verdict.frozen

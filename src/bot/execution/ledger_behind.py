@@ -4,17 +4,19 @@ Every order this bot sends is written ahead first, so an order (or a trade) in t
 order id scheme that the ledger lacks means the ledger lost history: its -wal was deleted, a
 backup was restored over it, or another ledger trades this account. Trading on would place
 orders blind to those, so the reconcile step refuses before any decision and records nothing.
+
+Pure but for `refuse`, which raises: the functions take the ledger's orders as a `KnownOrders`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from bot.domain.orders import ExchangeOrder, Fill, Side
+from bot.domain.orders import ExchangeOrder, Fill, Order, Side
 from bot.execution.client_ids import is_bot_client_id
 from bot.store.errors import LedgerBehindExchange
-from bot.store.repositories import Repositories
 
 RUNBOOK = "runbooks/exchange-and-ledger-disagree.md"
 NAMED = 5  # the message names at most this many
@@ -30,26 +32,35 @@ class UnknownToLedger:
     side: Side
 
 
-def ledger_has(repos: Repositories, order: ExchangeOrder) -> bool:
+class KnownOrders(Protocol):
+    """The ledger's orders by either id (the order repository, or the core's `OrderIndex`)."""
+
+    def get(self, client_order_id: str) -> Order | None: ...
+
+    def by_exchange_id(self, exchange_order_id: str) -> Order | None: ...
+
+
+def ledger_has(orders: KnownOrders, order: ExchangeOrder) -> bool:
     """Whether a ledger order is this exchange order (by client order id, else exchange id)."""
-    if order.client_order_id is not None and repos.orders.get(order.client_order_id) is not None:
+    if order.client_order_id is not None and orders.get(order.client_order_id) is not None:
         return True
-    return repos.orders.by_exchange_id(order.exchange_order_id) is not None
+    return orders.by_exchange_id(order.exchange_order_id) is not None
 
 
-def ledger_client_id(repos: Repositories, fill: Fill) -> str | None:
+def ledger_client_id(orders: KnownOrders, fill: Fill) -> str | None:
     """The client order id of the ledger order this fill belongs to, if the ledger has it."""
-    if fill.client_order_id is not None and repos.orders.get(fill.client_order_id) is not None:
+    if fill.client_order_id is not None and orders.get(fill.client_order_id) is not None:
         return fill.client_order_id
-    known = repos.orders.by_exchange_id(fill.exchange_order_id)
+    known = orders.by_exchange_id(fill.exchange_order_id)
     return known.client_order_id if known else None
 
 
-def unknown_open_orders(repos: Repositories, orders: Sequence[ExchangeOrder]) -> list[UnknownToLedger]:
+def unknown_open_orders(orders: KnownOrders, open_orders: Sequence[ExchangeOrder]) -> list[UnknownToLedger]:
+    """Open orders in this bot's client order id scheme that no ledger order is."""
     return [
         UnknownToLedger(kind="open order", client_order_id=o.client_order_id, symbol=o.symbol, side=o.side)
-        for o in orders
-        if o.client_order_id is not None and is_bot_client_id(o.client_order_id) and not ledger_has(repos, o)
+        for o in open_orders
+        if o.client_order_id is not None and is_bot_client_id(o.client_order_id) and not ledger_has(orders, o)
     ]
 
 

@@ -1,50 +1,45 @@
-"""Reconciliation: bring the ledger in line with what the exchange reports.
+"""Reconciliation's shell: read the ledger, ask the exchange, let the core decide, record.
 
-`diff_orders` is pure: it compares the ledger's working orders with the exchange's open orders.
-`Reconciler` is the shell around it: it refuses a ledger that is behind the exchange, ingests
-fills idempotently, settles orders that left the open list (canceled or filled), escalates those
-the exchange no longer knows, and records foreign open orders, all as events.
+The decisions are pure (`bot.execution.reconcile_core.reconcile`, docs/adr/0004-reconciliation.md).
+`Reconciler` gathers its inputs (a `LedgerSnapshotForReconcile` read from the ledger, the
+exchange's reports), records the outcome's events in one unit of work, and only after the commit
+tells the observer and emits the log lines. A ledger behind the exchange raises
+LedgerBehindExchange and records nothing.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from bot.domain.clock import Clock
-from bot.domain.events import EventType
-from bot.domain.orders import ExchangeOrder, Order, OrderStatus
+from bot.domain.orders import ExchangeOrder, Fill
 from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway
 from bot.execution import crash_points
-from bot.execution.foreign_orders import log_foreign, record_foreign
-from bot.execution.ledger_behind import ledger_client_id, refuse, unknown_open_orders, unknown_trades
-from bot.execution.lifecycle import transition_allowed
+from bot.execution.ledger_behind import refuse
 from bot.execution.lookup import find_by_exchange_id
+from bot.execution.notices import emit
 from bot.execution.observer import ExecutionObserver
-from bot.execution.records import fill_payload
+from bot.execution.reconcile_core import (
+    CancelSource,
+    ReconcileOutcome,
+    ledger_behind,
+    orders_to_look_up,
+    reconcile,
+)
+from bot.execution.reconcile_events import FILL_CURSOR_KEY, FILL_FLOOR_KEY
+from bot.execution.reconcile_inputs import ExchangeReports, LedgerSnapshotForReconcile
+from bot.execution.recorded_trades import RecordedTrades
 from bot.store.db import Database
+from bot.store.repositories import Repositories
+
+__all__ = ["FILL_CURSOR_KEY", "FILL_FLOOR_KEY", "ReconcileReport", "Reconciler", "read_snapshot"]
 
 log = logging.getLogger(__name__)
-
-FILL_CURSOR_KEY = "fills.cursor_ms"
-FILL_FLOOR_KEY = "fills.floor_ms"  # when the ledger opened; older foreign fills are in its balances
-SETTLEABLE = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED, OrderStatus.CANCEL_REQUESTED)
-
-
-def diff_orders(working: Sequence[Order], open_on_exchange: Sequence[ExchangeOrder]) -> list[Order]:
-    """Ledger orders the exchange should list as open but does not: they closed somehow."""
-    open_ids = {o.exchange_order_id for o in open_on_exchange}
-    return [
-        order
-        for order in working
-        if order.status in SETTLEABLE
-        and order.exchange_order_id is not None
-        and order.exchange_order_id not in open_ids
-    ]
 
 
 @dataclass(slots=True)
@@ -52,6 +47,30 @@ class ReconcileReport:
     new_fills: int = 0
     settled: int = 0
     errors: int = 0
+
+
+def read_snapshot(
+    repos: Repositories, reports: ExchangeReports, known_trade_ids: frozenset[str] = frozenset()
+) -> LedgerSnapshotForReconcile:
+    """The ledger as `reconcile` needs it for `reports`: the working orders, every order the
+    reports name, the fill cursor and floor, and the foreign orders recorded open."""
+    orders = {o.client_order_id: o for o in repos.orders.working()}
+    client_ids, exchange_ids = reports.named_ids()
+    for client_order_id in sorted(client_ids - set(orders)):
+        order = repos.orders.get(client_order_id)
+        if order is not None:
+            orders[order.client_order_id] = order
+    for exchange_order_id in sorted(exchange_ids):
+        order = repos.orders.by_exchange_id(exchange_order_id)
+        if order is not None:
+            orders[order.client_order_id] = order
+    return LedgerSnapshotForReconcile(
+        orders=tuple(orders.values()),
+        known_trade_ids=known_trade_ids,
+        fill_cursor_ms=int(repos.state.get(FILL_CURSOR_KEY) or "0"),
+        fill_floor_ms=int(repos.state.get(FILL_FLOOR_KEY) or "0"),
+        foreign_open=tuple(repos.foreign_orders.open()),
+    )
 
 
 class Reconciler:
@@ -69,67 +88,15 @@ class Reconciler:
         self._clock = clock
         self._observer = observer
         self._lookback_ms = fill_lookback_ms
-
-    def run(
-        self, rules: Mapping[str, PairRules], open_on_exchange: Sequence[ExchangeOrder]
-    ) -> ReconcileReport:
-        """Raises LedgerBehindExchange (recording nothing) for trades of this bot that the ledger
-        does not know; call `refuse_if_behind` first, before anything else records, for open orders."""
-        report = ReconcileReport()
-        self.ingest_fills(rules, report)
-        crash_points.reach("reconcile_after_fills")
-        self.settle_closed(open_on_exchange, report)
-        self.track_foreign(open_on_exchange)
-        return report
+        self._recorded_trades = RecordedTrades()
 
     def refuse_if_behind(self, open_on_exchange: Sequence[ExchangeOrder]) -> None:
         """Raise LedgerBehindExchange if the exchange lists an open order of this bot (by its client
         order id scheme) that the ledger does not know. Reads only."""
-        with self._db.read() as uow:
-            unknown = unknown_open_orders(uow, open_on_exchange)
-        refuse(unknown, self._db.path)
-
-    def ingest_fills(self, rules: Mapping[str, PairRules], report: ReconcileReport) -> None:
-        with self._db.read() as uow:
-            cursor = int(uow.state.get(FILL_CURSOR_KEY) or "0")
-        try:
-            fills = self._gateway.user_trades(max(0, cursor - self._lookback_ms))
-        except ExchangeError as error:
-            report.errors += 1
-            self._observer.exchange_error(error.endpoint, type(error).__name__)
-            return
-        with self._db.unit_of_work() as uow:
-            floor = int(uow.state.get(FILL_FLOOR_KEY) or "0")
-            owners = {fill.trade_id: ledger_client_id(uow, fill) for fill in fills}
-            refuse(unknown_trades(fills, owners, floor), self._db.path)  # rolls back: nothing recorded
-            newest = cursor
-            for fill in fills:
-                pair = rules.get(fill.symbol)
-                if pair is None:
-                    # Not skipped silently: the cursor stops here so the fill is read again.
-                    log.error("fill for a pair without rules", extra={"fields": {"trade_id": fill.trade_id}})
-                    report.errors += 1
-                    break
-                ours = owners[fill.trade_id]
-                if ours is None and fill.ts_ms < floor:
-                    continue  # history from before this ledger opened: already in its balances
-                if uow.record(EventType.ORDER_FILLED, fill_payload(fill, pair, ours)):
-                    report.new_fills += 1
-                    self._observer.order_filled(fill.symbol, fill.side.value)
-                    if ours is None:  # once, when first recorded, not every cycle it is re-read
-                        log.warning(
-                            "fill for an order this ledger did not place (manual trade?)",
-                            extra={"fields": {"trade_id": fill.trade_id, "symbol": fill.symbol}},
-                        )
-                newest = max(newest, fill.ts_ms)
-            if newest != cursor:
-                uow.record(
-                    EventType.STATE_CHANGED,
-                    {"key": FILL_CURSOR_KEY, "value": str(newest), "ts_ms": self._clock.now_ms()},
-                )
-            if report.new_fills:
-                crash_points.reach("reconcile_before_commit")
-            uow.commit()
+        reports = ExchangeReports(open_orders=tuple(open_on_exchange))
+        with self._db.read() as repos:
+            view = read_snapshot(repos, reports)
+        refuse(ledger_behind(view, reports), self._db.path)
 
     def confirm_deleted(self, deletions: Sequence[tuple[str, Decimal]]) -> int:
         """Apply the exchange's asynchronous 'order left the book' reports (BTCTurk WS 452).
@@ -138,73 +105,87 @@ class Reconciler:
         quantity remaining was canceled; one with nothing remaining filled, and its fills arrive
         with the trade history. Returns how many cancels this confirmed.
         """
-        confirmed = 0
-        with self._db.unit_of_work() as uow:
-            for exchange_order_id, remaining in deletions:
-                order = uow.orders.by_exchange_id(exchange_order_id)
-                if order is None or order.status not in SETTLEABLE or remaining <= 0:
-                    continue
-                uow.record(
-                    EventType.ORDER_CANCELED,
-                    {"client_order_id": order.client_order_id, "ts_ms": self._clock.now_ms()},
-                )
-                self._observer.order_canceled(order.symbol, "stream_confirmed")
-                confirmed += 1
-            uow.commit()
-        return confirmed
+        outcome = self._record(ExchangeReports(deletions=tuple(deletions)), {})
+        return sum(1 for cancel in outcome.cancels if cancel.source is CancelSource.STREAM)
 
-    def settle_closed(self, open_on_exchange: Sequence[ExchangeOrder], report: ReconcileReport) -> None:
-        with self._db.read() as uow:
-            missing = diff_orders(uow.orders.working(), open_on_exchange)
-        for order in missing:
+    def run(
+        self, rules: Mapping[str, PairRules], open_on_exchange: Sequence[ExchangeOrder]
+    ) -> ReconcileReport:
+        """Ingest new fills, settle orders that left the open list, record foreign open orders.
+
+        Raises LedgerBehindExchange (recording nothing) for orders or trades of this bot that the
+        ledger does not know; call `refuse_if_behind` first, before anything else records."""
+        report = ReconcileReport()
+        reports = ExchangeReports(open_orders=tuple(open_on_exchange), trades=self._read_trades(report))
+        reports = self._look_up(reports, rules, report)
+        outcome = self._record(reports, rules, crash_points_on=True)
+        report.new_fills = len(outcome.new_fills)
+        report.settled = sum(1 for cancel in outcome.cancels if cancel.source is CancelSource.EXCHANGE)
+        report.errors += outcome.errors
+        return report
+
+    def _read_trades(self, report: ReconcileReport) -> tuple[Fill, ...] | None:
+        with self._db.read() as repos:
+            since_ms = self._trades_since(repos)
+        try:
+            return tuple(self._gateway.user_trades(since_ms))
+        except ExchangeError as error:
+            self._failed(error, report)
+            return None
+
+    def _look_up(
+        self, reports: ExchangeReports, rules: Mapping[str, PairRules], report: ReconcileReport
+    ) -> ExchangeReports:
+        """The reports plus a lookup of each ledger order that left the open list (and that the
+        fills do not settle); a failed lookup is left out, and that order waits for the next run."""
+        with self._db.read() as repos:
+            needed = orders_to_look_up(self._snapshot(repos, reports), reports, rules=rules)
+        lookups: dict[str, ExchangeOrder | None] = {}
+        for order in needed:
             assert order.exchange_order_id is not None
             try:
-                found = find_by_exchange_id(
+                lookups[order.exchange_order_id] = find_by_exchange_id(
                     self._gateway,
                     symbol=order.symbol,
                     exchange_order_id=order.exchange_order_id,
                     created_ms=order.created_ms,
                 )
             except ExchangeError as error:
-                report.errors += 1
-                self._observer.exchange_error(error.endpoint, type(error).__name__)
-                continue
-            if found is None:
-                self._escalate_missing(order)
-            elif found.status is OrderStatus.CANCELED:
-                self._record(EventType.ORDER_CANCELED, order.client_order_id)
-                report.settled += 1
-                self._observer.order_canceled(order.symbol, "exchange_confirmed")
-            # FILLED: the fills carry the truth; they are ingested above or on the next cycle.
+                self._failed(error, report)
+        return replace(reports, lookups=lookups)
 
-    def _escalate_missing(self, order: Order) -> None:
-        """Neither open nor found by its lookup: the exchange lost it (or hides it for now).
-
-        It becomes UNCERTAIN, like a submit without an answer: it keeps counting against caps
-        and cash, the resolver probes it by client id, and after its probes and window it is
-        UNKNOWN (symbol frozen). Found again, it is open again. One miss is enough to start: an
-        uncertain order freezes nothing by itself (it counts as open did, and a buy's cash stays
-        held back), and the freeze still waits for the probes and the window.
-        """
-        if not transition_allowed(order.status, OrderStatus.UNCERTAIN):
-            return
-        message = f"exchange order {order.exchange_order_id} is neither open nor found by lookup"
-        self._record(EventType.ORDER_MISSING_ON_EXCHANGE, order.client_order_id, message=message)
-        log.warning(
-            "order missing on the exchange: now uncertain, looked up until found or unknown",
-            extra={"fields": {"client_order_id": order.client_order_id, "symbol": order.symbol}},
-        )
-
-    def track_foreign(self, open_on_exchange: Sequence[ExchangeOrder]) -> None:
-        """Record open orders this ledger did not place when first seen, and when they are gone."""
+    def _record(
+        self, reports: ExchangeReports, rules: Mapping[str, PairRules], *, crash_points_on: bool = False
+    ) -> ReconcileOutcome:
         with self._db.unit_of_work() as uow:
-            seen, gone = record_foreign(uow, open_on_exchange, self._clock.now_ms())
+            view = self._snapshot(uow, reports)
+            outcome = reconcile(view, reports, rules=rules, now_ms=self._clock.now_ms())
+            refuse(outcome.behind, self._db.path)  # raises, and the unit of work rolls back
+            for event_type, payload in outcome.events:
+                uow.record(event_type, payload)
+            if crash_points_on:
+                if outcome.new_fills:
+                    crash_points.reach("reconcile_before_commit")
+                crash_points.reach("reconcile_after_fills")
             uow.commit()
-        log_foreign(seen, gone)
+        for fill in outcome.new_fills:
+            self._observer.order_filled(fill.symbol, fill.side.value)
+        for cancel in outcome.cancels:
+            self._observer.order_canceled(cancel.order.symbol, cancel.source.value)
+        emit(log, outcome.notices)
+        return outcome
 
-    def _record(self, event_type: EventType, client_order_id: str, **fields: object) -> None:
-        with self._db.unit_of_work() as uow:
-            uow.record(
-                event_type, {"client_order_id": client_order_id, "ts_ms": self._clock.now_ms(), **fields}
-            )
-            uow.commit()
+    def _snapshot(self, repos: Repositories, reports: ExchangeReports) -> LedgerSnapshotForReconcile:
+        if reports.trades is None:
+            return read_snapshot(repos, reports)
+        trade_ids = (fill.trade_id for fill in reports.trades)
+        known = self._recorded_trades.known_among(repos, trade_ids, self._trades_since(repos))
+        return read_snapshot(repos, reports, known)
+
+    def _trades_since(self, repos: Repositories) -> int:
+        """Trades are read from a lookback before the cursor: a trade can be reported late."""
+        return max(0, int(repos.state.get(FILL_CURSOR_KEY) or "0") - self._lookback_ms)
+
+    def _failed(self, error: ExchangeError, report: ReconcileReport) -> None:
+        report.errors += 1
+        self._observer.exchange_error(error.endpoint, type(error).__name__)
