@@ -23,7 +23,7 @@ POINTS: Final = (
     "cancel_before_send",  # the cancel request is recorded; the request has not left
     "cancel_after_send",  # the exchange answered the cancel
     "reconcile_before_commit",  # fills read from the exchange, not yet committed
-    "reconcile_after_fills",  # fills committed; closed orders not yet settled
+    "reconcile_after_fills",  # fills proposed, nothing committed yet (one unit of work per reconcile)
 )
 
 _counts: dict[str, int] = {}
