@@ -44,7 +44,7 @@ WRAPPED = (
     ("bot.execution.executor.Executor", "execute", "act: write-ahead, submit, cancel"),
     ("bot.cycle.run", "_complete", "record: CycleCompleted, metrics"),
     ("bot.app.ledger_access.LedgerGuard", "after_cycle", "loop: batch commit, head, integrity"),
-    ("bot.app.loop", "run_loop", UNATTRIBUTED),
+    ("bot.app.loop", "run_cycles", UNATTRIBUTED),
 )
 PHASES = ("gather", "reconcile", "decide", "check", "act", "record", "loop")
 
@@ -106,15 +106,15 @@ def measure(cycles: int, settings: dict[str, str]) -> tuple[Snapshots, int]:
         for owner, attribute, row in WRAPPED:
             timer.patch(stack, _owner(owner), attribute, row)
         _wrap_advance(timer, stack)
-        start, run_loop, check = cycle_run._start, loop.run_loop, ledger_access.LedgerGuard.check
+        start, run_cycles, check = cycle_run._start, loop.run_cycles, ledger_access.LedgerGuard.check
 
         def snapshot_start(*args: Any) -> Any:
             snapshots.take()
             return start(*args)
 
-        def snapshot_loop(*args: Any) -> Any:
+        def snapshot_loop(*args: Any, **kwargs: Any) -> Any:
             try:
-                return run_loop(*args)
+                return run_cycles(*args, **kwargs)
             finally:
                 snapshots.take()
 
@@ -124,7 +124,7 @@ def measure(cycles: int, settings: dict[str, str]) -> tuple[Snapshots, int]:
             check(guard)
 
         stack.enter_context(patch_attr(cycle_run, "_start", snapshot_start))
-        stack.enter_context(patch_attr(loop, "run_loop", snapshot_loop))
+        stack.enter_context(patch_attr(loop, "run_cycles", snapshot_loop))
         stack.enter_context(patch_attr(ledger_access.LedgerGuard, "check", noted_check))
         ran = run_stage_in_process(settings_for(settings), "7", cycles)
     return snapshots, ran

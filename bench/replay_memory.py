@@ -7,8 +7,8 @@
    (`load_dataset`). Prints peak RSS and time for each.
 2. The loop over 100k cycles: (a) the real stage-3 paper cycle, built as `bot run` builds it, over
    a streamed dataset with a ledger on disk, RSS every 10k cycles; (b) a stand-in cycle, so only the
-   loop's own memory shows: keeping counts (`run_cycles`) vs every result (as `run_loop` does, and
-   as the loop did before).
+   loop's own memory shows: keeping counts (`run_cycles`) vs every result (as a caller collecting
+   them through `on_cycle` does, and as the loop did before).
 
 Prints figures and settings; asserts nothing. Linux (reads /proc/self/statm).
 
@@ -121,7 +121,7 @@ def _fake_run(cycles: int, *, keep: bool) -> tuple[float, float]:
         return CycleResult(cycle_id=next(numbers), status=CycleStatus.OK, counters=dict.fromkeys(keys, 1))
 
     def seen(result: CycleResult) -> None:
-        if keep:  # what `run_loop` does, and what the loop itself did before it kept counts
+        if keep:  # what collecting every result does, and what the loop did before it kept counts
             kept.append(result)
         if result.cycle_id % 10_000 == 0:
             samples.append(rss_mib())

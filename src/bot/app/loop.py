@@ -135,14 +135,3 @@ def run_cycles(
     if flag.reason:
         log.info("loop stopped", extra={"fields": {"reason": flag.reason, "cycles": tally.cycles}})
     return tally
-
-
-def run_loop(
-    rt: Runtime, plan: LoopPlan, flag: StopFlag, rng: random.Random | None = None
-) -> list[CycleResult]:
-    """`run_cycles`, returning every cycle's result: for a caller that inspects each one (the
-    in-process harness `bot.testing.cycles`, short runs). Its list grows by one result a cycle, so
-    a long run should call `run_cycles` and keep its counts instead."""
-    results: list[CycleResult] = []
-    run_cycles(rt, plan, flag, rng, on_cycle=results.append)
-    return results

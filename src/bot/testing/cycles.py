@@ -7,7 +7,7 @@
 
 `CycleRun` builds the runtime with `bot.app.composition.build_runtime`, starts as the daemon
 does (the preflight balance read, then recovery of what an earlier run left in flight) and runs
-cycles with the daemon's own loop (`bot.app.loop.run_loop`) without ever waiting between them: a
+cycles with the daemon's own loop (`bot.app.loop.run_cycles`) without ever waiting between them: a
 paper replay moves its dataset clock one period per cycle, and an exchange-backed run goes as fast
 as the exchange answers (and its rate limits allow). The operator's wall clock (kill-switch
 expiry) is a `FakeClock`.
@@ -30,7 +30,7 @@ from bot.app.commands import preflight
 from bot.app.composition import Built, build_runtime
 from bot.app.ledger_access import LedgerGuard, backtest_batch, open_checked
 from bot.app.lock import InstanceLock
-from bot.app.loop import LoopPlan, StopFlag, run_loop
+from bot.app.loop import LoopPlan, StopFlag, run_cycles
 from bot.config import Settings, load_settings
 from bot.cycle.portfolio.params import check_portfolio_settings
 from bot.cycle.run import CycleResult
@@ -106,7 +106,8 @@ class CycleRun:
             after_cycle=self._after_cycle,
         )
         flag = StopFlag()
-        results = run_loop(self.runtime, plan, flag)
+        results: list[CycleResult] = []
+        run_cycles(self.runtime, plan, flag, on_cycle=results.append)
         self.exhausted = flag.reason == "replay dataset exhausted"
         return results
 
