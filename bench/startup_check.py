@@ -28,6 +28,7 @@ from pathlib import Path
 from bot.domain.events import EventType
 from bot.store import Database, UnitOfWork
 from bot.store.integrity import check_ledger
+from bot.store.ledger_events import from_mapping
 
 T0 = 1_700_000_000_000
 
@@ -36,7 +37,9 @@ def build(path: Path, events: int) -> int:
     """Append about `events` events; returns the number appended."""
     with Database.open(path, synchronous="NORMAL") as db:
         with db.unit_of_work() as uow:
-            uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(10**9)}})
+            uow.record(
+                from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(10**9)}})
+            )
             uow.commit()
         cycle = 0
         started = time.perf_counter()
@@ -55,63 +58,77 @@ def build(path: Path, events: int) -> int:
 
 def _cycle(uow: UnitOfWork, cycle: int) -> None:
     ts = T0 + cycle * 60_000
-    uow.record(EventType.CYCLE_STARTED, {"cycle_id": cycle, "ts_ms": ts, "stage": "3", "mode": "paper"})
+    uow.record(
+        from_mapping(EventType.CYCLE_STARTED, {"cycle_id": cycle, "ts_ms": ts, "stage": "3", "mode": "paper"})
+    )
     client_id = f"b3-bench-{cycle}-0"
     side = "buy" if cycle % 2 else "sell"
     uow.record(
-        EventType.DECISION_RECORDED,
-        {
-            "cycle_id": cycle,
-            "ts_ms": ts,
-            "action_key": "0",
-            "symbol": "BTCTRY",
-            "side": side,
-            "kind": "submit",
-            "verdict": "approved",
-            "reason_code": "ok",
-            "layer": "risk_policy",
-            "price": Decimal("1400000"),
-            "requested_quantity": Decimal("0.001"),
-            "final_quantity": Decimal("0.001"),
-            "client_order_id": client_id,
-            "rationale": "bench",
-            "details": {},
-        },
+        from_mapping(
+            EventType.DECISION_RECORDED,
+            {
+                "cycle_id": cycle,
+                "ts_ms": ts,
+                "action_key": "0",
+                "symbol": "BTCTRY",
+                "side": side,
+                "kind": "submit",
+                "verdict": "approved",
+                "reason_code": "ok",
+                "layer": "risk_policy",
+                "price": Decimal("1400000"),
+                "requested_quantity": Decimal("0.001"),
+                "final_quantity": Decimal("0.001"),
+                "client_order_id": client_id,
+                "rationale": "bench",
+                "details": {},
+            },
+        )
     )
     order = {"client_order_id": client_id, "cycle_id": cycle, "ts_ms": ts, "symbol": "BTCTRY"}
     uow.record(
-        EventType.ORDER_SUBMIT_REQUESTED,
-        order | {"side": side, "price": Decimal("1400000"), "quantity": Decimal("0.001")},
+        from_mapping(
+            EventType.ORDER_SUBMIT_REQUESTED,
+            order | {"side": side, "price": Decimal("1400000"), "quantity": Decimal("0.001")},
+        )
     )
     uow.record(
-        EventType.ORDER_ACCEPTED,
-        {"client_order_id": client_id, "exchange_order_id": f"x{cycle}", "ts_ms": ts},
+        from_mapping(
+            EventType.ORDER_ACCEPTED,
+            {"client_order_id": client_id, "exchange_order_id": f"x{cycle}", "ts_ms": ts},
+        )
     )
     if cycle % 3:
         uow.record(
-            EventType.ORDER_FILLED,
-            {
-                "trade_id": f"t{cycle}",
-                "client_order_id": client_id,
-                "exchange_order_id": f"x{cycle}",
-                "symbol": "BTCTRY",
-                "base": "BTC",
-                "quote": "TRY",
-                "side": side,
-                "price": Decimal("1400000"),
-                "quantity": Decimal("0.001"),
-                "fee": Decimal("1.4"),
-                "tax": Decimal("0"),
-                "fee_asset": "TRY",
-                "ts_ms": ts + 1,
-            },
+            from_mapping(
+                EventType.ORDER_FILLED,
+                {
+                    "trade_id": f"t{cycle}",
+                    "client_order_id": client_id,
+                    "exchange_order_id": f"x{cycle}",
+                    "symbol": "BTCTRY",
+                    "base": "BTC",
+                    "quote": "TRY",
+                    "side": side,
+                    "price": Decimal("1400000"),
+                    "quantity": Decimal("0.001"),
+                    "fee": Decimal("1.4"),
+                    "tax": Decimal("0"),
+                    "fee_asset": "TRY",
+                    "ts_ms": ts + 1,
+                },
+            )
         )
     else:
-        uow.record(EventType.ORDER_CANCELED, {"client_order_id": client_id, "ts_ms": ts + 1})
-    uow.record(EventType.STATE_CHANGED, {"key": "fills.cursor_ms", "value": str(ts), "ts_ms": ts})
+        uow.record(from_mapping(EventType.ORDER_CANCELED, {"client_order_id": client_id, "ts_ms": ts + 1}))
     uow.record(
-        EventType.CYCLE_COMPLETED,
-        {"cycle_id": cycle, "ts_ms": ts + 2, "duration_ms": 2, "status": "ok", "counters": {}},
+        from_mapping(EventType.STATE_CHANGED, {"key": "fills.cursor_ms", "value": str(ts), "ts_ms": ts})
+    )
+    uow.record(
+        from_mapping(
+            EventType.CYCLE_COMPLETED,
+            {"cycle_id": cycle, "ts_ms": ts + 2, "duration_ms": 2, "status": "ok", "counters": {}},
+        )
     )
 
 

@@ -17,13 +17,13 @@ from bot.cycle.runtime import MetricsObserver, Runtime
 from bot.cycle.stage_profiles import stage_profile
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
-from bot.domain.events import EventType
 from bot.execution.balance_drift import BalanceDriftGuard, DriftTolerance
 from bot.execution.executor import Executor
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
 from bot.obs.metrics import Metrics
 from bot.store.db import Database
+from bot.store.ledger_events import StateChanged
 
 log = logging.getLogger(__name__)
 LEDGER_ID_KEY = "ledger.id"
@@ -107,10 +107,7 @@ def _ledger_id(database: Database) -> str:
         if existing is not None:
             return existing
         ledger_id = uuid.uuid4().hex[:8]
-        uow.record(
-            EventType.STATE_CHANGED,
-            {"key": LEDGER_ID_KEY, "value": ledger_id, "ts_ms": time.time_ns() // 1_000_000},
-        )
+        uow.record(StateChanged(key=LEDGER_ID_KEY, value=ledger_id, ts_ms=time.time_ns() // 1_000_000))
         uow.commit()
         return ledger_id
 
@@ -130,10 +127,7 @@ def _clock_for(
 
     def advance() -> bool:
         with database.unit_of_work() as uow:
-            uow.record(
-                EventType.STATE_CHANGED,
-                {"key": REPLAY_CLOCK_KEY, "value": str(clock.now_ms()), "ts_ms": clock.now_ms()},
-            )
+            uow.record(StateChanged(key=REPLAY_CLOCK_KEY, value=str(clock.now_ms()), ts_ms=clock.now_ms()))
             uow.commit()
         clock.advance()
         return clock.now_ms() <= dataset.end_ms

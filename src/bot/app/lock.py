@@ -9,9 +9,9 @@ from types import TracebackType
 from filelock import FileLock, Timeout
 
 from bot.domain.clock import Clock
-from bot.domain.events import EventType
 from bot.store.db import FENCING_KEY, Database
 from bot.store.errors import StoreError
+from bot.store.ledger_events import StateChanged
 
 
 class InstanceLocked(RuntimeError):
@@ -48,9 +48,7 @@ class InstanceLock:
         """Take the ledger over with a new fencing token and fence every later write on it."""
         with database.unit_of_work() as uow:
             token = int(uow.state.get(FENCING_KEY) or "0") + 1
-            uow.record(
-                EventType.STATE_CHANGED, {"key": FENCING_KEY, "value": str(token), "ts_ms": clock.now_ms()}
-            )
+            uow.record(StateChanged(key=FENCING_KEY, value=str(token), ts_ms=clock.now_ms()))
             uow.commit()
         self.fencing_token = token
         database.fence(token)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 
 from bot.cycle.persisted_state import load_state
-from bot.domain.events import EventType
 from bot.risk.kill_switch import KillSwitch, clear, trip
 from bot.store import Database
+from bot.store.ledger_events import KillSwitchChanged
 
 log = logging.getLogger(__name__)
 KEY = "kill_switch"
@@ -50,8 +50,5 @@ def clear_kill_switch(database: Database, *, reason: str, now_ms: int) -> KillSw
 
 def _record(database: Database, switch: KillSwitch, *, action: str, note: str, now_ms: int) -> None:
     with database.unit_of_work() as uow:
-        uow.record(
-            EventType.KILL_SWITCH_CHANGED,
-            {"switch": switch.to_json(), "action": action, "note": note, "ts_ms": now_ms},
-        )
+        uow.record(KillSwitchChanged(switch=switch.to_json(), action=action, note=note, ts_ms=now_ms))
         uow.commit()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from bot.domain.events import EventType
 from bot.store import StoreError, UnitOfWork
+from bot.store.ledger_events import StateChanged, StatePatched
 from bot.store.payloads import JsonValue, canonicalise, dumps, loads
 from bot.store.repositories import Repositories
 from bot.store.state_patch import diff
@@ -47,6 +47,6 @@ def save_state(
     if incremental and stored is not None:
         patch = diff(loads(stored), canonical_value)
         if len(dumps(patch)) < len(text):
-            uow.record(EventType.STATE_PATCHED, {"key": key, "patch": patch, "ts_ms": ts_ms})
+            uow.record(StatePatched(key=key, patch=patch, ts_ms=ts_ms))
             return
-    uow.record(EventType.STATE_CHANGED, {"key": key, "value": text, "ts_ms": ts_ms})
+    uow.record(StateChanged(key=key, value=text, ts_ms=ts_ms))

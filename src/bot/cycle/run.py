@@ -17,7 +17,6 @@ from bot.cycle.stage import CycleInputs, StagePlan
 from bot.domain.account import AccountSnapshot
 from bot.domain.cycles import CycleStatus
 from bot.domain.decisions import approved_actions
-from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
 from bot.domain.orders import OrderStatus
@@ -25,10 +24,11 @@ from bot.domain.symbols import PairRules
 from bot.exchange.errors import ExchangeError
 from bot.execution.client_ids import client_order_id
 from bot.execution.executor import PlannedAction
-from bot.execution.records import decision_payload
+from bot.execution.records import decision_recorded
 from bot.obs.logging import log_context
 from bot.obs.tracing import span
 from bot.store import StoreError
+from bot.store.ledger_events import CycleCompleted, CycleStarted
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,7 @@ def _start(rt: Runtime) -> int:
     with rt.database.unit_of_work() as uow:
         cycle_id = uow.cycles.last_cycle_id() + 1
         mode = rt.settings.mode
-        uow.record(
-            EventType.CYCLE_STARTED,
-            {"cycle_id": cycle_id, "ts_ms": rt.clock.now_ms(), "stage": rt.stage.name, "mode": mode},
-        )
+        uow.record(CycleStarted(cycle_id=cycle_id, stage=rt.stage.name, mode=mode, ts_ms=rt.clock.now_ms()))
         uow.commit()
     return cycle_id
 
@@ -163,10 +160,9 @@ def _record_decisions(rt: Runtime, cycle_id: int, plan: StagePlan) -> list[Plann
     now = rt.clock.now_ms()
     with rt.database.unit_of_work() as uow:
         for index, decision in enumerate(decisions):
-            payload = decision_payload(
-                decision, ts_ms=now, action_key=str(index), client_order_id=ids.get(index)
+            uow.record(
+                decision_recorded(decision, ts_ms=now, action_key=str(index), client_order_id=ids.get(index))
             )
-            uow.record(EventType.DECISION_RECORDED, payload)
         plan.record_state(uow)
         uow.commit()
     plan.after_commit()
@@ -192,15 +188,14 @@ def _complete(
     duration_ms = int(duration_s * 1000)
     with rt.database.unit_of_work() as uow:
         uow.record(
-            EventType.CYCLE_COMPLETED,
-            {
-                "cycle_id": cycle_id,
-                "ts_ms": rt.clock.now_ms(),
-                "duration_ms": duration_ms,
-                "status": status.value,
-                "counters": dict(counters),
-                "max_data_age_ms": max_age,
-            },
+            CycleCompleted(
+                cycle_id=cycle_id,
+                status=status.value,
+                duration_ms=duration_ms,
+                counters=dict(counters),
+                max_data_age_ms=max_age,
+                ts_ms=rt.clock.now_ms(),
+            )
         )
         uow.commit()
     rt.recent_cycles.completed(cycle_id, status, duration_ms, dict(counters))

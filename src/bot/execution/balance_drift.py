@@ -129,7 +129,7 @@ class BalanceDriftGuard:
         )
         if verdict.event is not None:
             with self._db.unit_of_work() as uow:
-                uow.record(*verdict.event)
+                uow.record(verdict.event)
                 uow.commit()
         self._streak, self._frozen = verdict.streak, verdict.frozen
         emit(log, verdict.notices)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from bot.domain.clock import Clock
 from bot.domain.decisions import ApprovedAction
-from bot.domain.events import EventType
 from bot.domain.intents import CancelIntent, SubmitIntent
 from bot.domain.orders import OrderStatus, SubmitOrder
 from bot.exchange.errors import AuthError, ExchangeError, NotSent, RateLimited, Rejected
@@ -19,6 +18,13 @@ from bot.execution.observer import ExecutionObserver
 from bot.execution.records import submit_requested
 from bot.execution.uncertain import UncertainResolver
 from bot.store.db import Database
+from bot.store.ledger_events import (
+    LedgerEvent,
+    OrderAccepted,
+    OrderCancelRequested,
+    OrderRejected,
+    OrderSubmitUncertain,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +77,9 @@ class Executor:
     ) -> None:
         now = self._clock.now_ms()
         with self._db.unit_of_work() as uow:
-            payload = submit_requested(intent, client_order_id=client_order_id, cycle_id=cycle_id, ts_ms=now)
-            is_new = uow.record(EventType.ORDER_SUBMIT_REQUESTED, payload)
+            is_new = uow.record(
+                submit_requested(intent, client_order_id=client_order_id, cycle_id=cycle_id, ts_ms=now)
+            )
             crash_points.reach("before_write_ahead")
             uow.commit()
         if not is_new:
@@ -99,14 +106,20 @@ class Executor:
             return
         except ExchangeError as error:
             # UncertainOutcome, or anything unexpected after sending: resolve by lookup only.
-            self._record(EventType.ORDER_SUBMIT_UNCERTAIN, client_order_id, message=str(error))
+            self._record(
+                OrderSubmitUncertain(client_order_id=client_order_id, message=str(error), ts_ms=self._now())
+            )
             report.uncertain += 1
             self._observer.submit_uncertain()
             self._observer.exchange_error(error.endpoint, type(error).__name__)
             self._resolver.probe(client_order_id)
             return
         crash_points.reach("after_submit_response")
-        self._record(EventType.ORDER_ACCEPTED, client_order_id, exchange_order_id=ack.exchange_order_id)
+        self._record(
+            OrderAccepted(
+                client_order_id=client_order_id, exchange_order_id=ack.exchange_order_id, ts_ms=self._now()
+            )
+        )
         report.submitted += 1
         self._observer.order_submitted(intent.symbol, intent.side.value)
 
@@ -118,7 +131,11 @@ class Executor:
         if order.status is not OrderStatus.CANCEL_REQUESTED:
             if not transition_allowed(order.status, OrderStatus.CANCEL_REQUESTED):
                 return
-            self._record(EventType.ORDER_CANCEL_REQUESTED, order.client_order_id, reason=intent.rationale)
+            self._record(
+                OrderCancelRequested(
+                    client_order_id=order.client_order_id, reason=intent.rationale, ts_ms=self._now()
+                )
+            )
         # else: an earlier cancel may not have arrived; cancelling again is harmless, so send it.
         crash_points.reach("cancel_before_send")
         try:
@@ -138,15 +155,20 @@ class Executor:
     def _record_rejected(self, client_order_id: str, error: ExchangeError) -> None:
         code = error.code if isinstance(error, Rejected) else None
         token = error.token if isinstance(error, Rejected) else type(error).__name__
-        self._record(EventType.ORDER_REJECTED, client_order_id, code=code, message=token or str(error))
+        self._record(
+            OrderRejected(
+                client_order_id=client_order_id, code=code, message=token or str(error), ts_ms=self._now()
+            )
+        )
         log.warning(
             "order rejected by exchange",
             extra={"fields": {"client_order_id": client_order_id, "error": str(error)}},
         )
 
-    def _record(self, event_type: EventType, client_order_id: str, **fields: object) -> None:
+    def _now(self) -> int:
+        return self._clock.now_ms()
+
+    def _record(self, event: LedgerEvent) -> None:
         with self._db.unit_of_work() as uow:
-            uow.record(
-                event_type, {"client_order_id": client_order_id, "ts_ms": self._clock.now_ms(), **fields}
-            )
+            uow.record(event)
             uow.commit()

@@ -42,7 +42,8 @@ def foreign_changes(
 ) -> tuple[list[LedgerEvent], list[Notice]]:
     """The events recording what changed since the last reconcile, and their log lines."""
     seen, gone = diff_foreign(open_on_exchange, is_ledgers, recorded_open)
-    events = [foreign_order_seen(o, now_ms) for o in seen] + [foreign_order_gone(f, now_ms) for f in gone]
+    events: list[LedgerEvent] = [foreign_order_seen(o, now_ms) for o in seen]
+    events += [foreign_order_gone(f, now_ms) for f in gone]
     notices = [
         Notice(
             logging.WARNING,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.domain.account import AccountSnapshot
 from bot.domain.clock import Clock
-from bot.domain.events import EventType
 from bot.domain.money import ZERO
 from bot.execution.reconcile import FILL_CURSOR_KEY, FILL_FLOOR_KEY
 from bot.store.db import Database
+from bot.store.ledger_events import BalancesSeeded, StateChanged
 
 SEEDED_KEY = "balances.seeded"
 
@@ -24,8 +24,8 @@ def seed_opening_balances(database: Database, account: AccountSnapshot, clock: C
             return False
         now = clock.now_ms()
         totals = {asset: b.total for asset, b in account.balances.items() if b.total != ZERO}
-        uow.record(EventType.BALANCES_SEEDED, {"ts_ms": now, "balances": totals})
+        uow.record(BalancesSeeded(balances=totals, ts_ms=now))
         for key in (SEEDED_KEY, FILL_FLOOR_KEY, FILL_CURSOR_KEY):
-            uow.record(EventType.STATE_CHANGED, {"key": key, "value": str(now), "ts_ms": now})
+            uow.record(StateChanged(key=key, value=str(now), ts_ms=now))
         uow.commit()
         return True

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.domain.clock import Clock
-from bot.domain.events import EventType
 from bot.domain.orders import OrderStatus
 from bot.execution.uncertain import UncertainResolver
 from bot.store.db import Database
+from bot.store.ledger_events import OrderRejected
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,12 @@ def resolve_not_placed(
         assert order is not None
         if order.status is OrderStatus.UNKNOWN:
             uow.record(
-                EventType.ORDER_REJECTED,
-                {
-                    "client_order_id": client_order_id,
-                    "ts_ms": clock.now_ms(),
-                    "code": None,
-                    "message": f"operator: not placed ({reason})",
-                },
+                OrderRejected(
+                    client_order_id=client_order_id,
+                    code=None,
+                    message=f"operator: not placed ({reason})",
+                    ts_ms=clock.now_ms(),
+                )
             )
             uow.commit()
             log.warning(

@@ -161,8 +161,8 @@ class Reconciler:
             view = self._snapshot(uow, reports)
             outcome = reconcile(view, reports, rules=rules, now_ms=self._clock.now_ms())
             refuse(outcome.behind, self._db.path)  # raises, and the unit of work rolls back
-            for event_type, payload in outcome.events:
-                uow.record(event_type, payload)
+            for event in outcome.events:
+                uow.record(event)
             if crash_points_on:
                 if outcome.new_fills:
                     crash_points.reach("reconcile_before_commit")

@@ -19,13 +19,13 @@ import logging
 from dataclasses import dataclass
 
 from bot.domain.clock import Clock
-from bot.domain.events import EventType
 from bot.domain.orders import ExchangeOrder, Order, OrderStatus
 from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway
 from bot.execution.lifecycle import transition_allowed
 from bot.execution.lookup import find_by_client_id
 from bot.store.db import Database
+from bot.store.ledger_events import OrderAccepted, OrderCanceled, OrderMarkedUnknown, OrderSubmitUncertain
 from bot.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -106,15 +106,12 @@ class UncertainResolver:
     def _record_found(self, uow: UnitOfWork, order: Order, found: ExchangeOrder) -> None:
         now = self._clock.now_ms()
         uow.record(
-            EventType.ORDER_ACCEPTED,
-            {
-                "client_order_id": order.client_order_id,
-                "exchange_order_id": found.exchange_order_id,
-                "ts_ms": now,
-            },
+            OrderAccepted(
+                client_order_id=order.client_order_id, exchange_order_id=found.exchange_order_id, ts_ms=now
+            )
         )
         if found.status is OrderStatus.CANCELED:
-            uow.record(EventType.ORDER_CANCELED, {"client_order_id": order.client_order_id, "ts_ms": now})
+            uow.record(OrderCanceled(client_order_id=order.client_order_id, ts_ms=now))
         log.info(
             "uncertain order found on exchange",
             extra={
@@ -128,12 +125,9 @@ class UncertainResolver:
         probes.misses += 1
         if order.status is OrderStatus.PENDING_SUBMIT:
             uow.record(
-                EventType.ORDER_SUBMIT_UNCERTAIN,
-                {
-                    "client_order_id": order.client_order_id,
-                    "ts_ms": now,
-                    "message": "write-ahead without outcome",
-                },
+                OrderSubmitUncertain(
+                    client_order_id=order.client_order_id, message="write-ahead without outcome", ts_ms=now
+                )
             )
             return
         if order.status is OrderStatus.UNKNOWN:
@@ -144,12 +138,11 @@ class UncertainResolver:
         )
         if expired and transition_allowed(order.status, OrderStatus.UNKNOWN):
             uow.record(
-                EventType.ORDER_MARKED_UNKNOWN,
-                {
-                    "client_order_id": order.client_order_id,
-                    "ts_ms": now,
-                    "message": f"not found after {probes.misses} probes over {now - order.created_ms} ms",
-                },
+                OrderMarkedUnknown(
+                    client_order_id=order.client_order_id,
+                    message=f"not found after {probes.misses} probes over {now - order.created_ms} ms",
+                    ts_ms=now,
+                )
             )
             probes.interval_ms = 0
             self._back_off(probes, now)

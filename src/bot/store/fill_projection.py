@@ -8,16 +8,14 @@ from decimal import Decimal
 from bot.domain.account import Position, balance_deltas
 from bot.domain.money import ZERO, canonical
 from bot.domain.order_lifecycle import fill_status, status_after
-from bot.domain.orders import Fill, OrderStatus, Side
-from bot.store.payloads import Fields
+from bot.domain.orders import Fill, OrderStatus
 
 
-def apply_fill(conn: sqlite3.Connection, fields: Fields) -> bool:
+def apply_fill(conn: sqlite3.Connection, fill: Fill, *, base: str, quote: str) -> bool:
     """Record a fill once (by trade id); a repeated trade id returns False and changes nothing.
 
     A fill for an order the ledger does not know still moves balances and the position.
     """
-    fill = fill_from(fields)
     cursor = conn.execute(
         "INSERT INTO fills (trade_id, client_order_id, exchange_order_id, symbol, side, price, quantity,"
         " fee, tax, fee_asset, ts_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -39,7 +37,7 @@ def apply_fill(conn: sqlite3.Connection, fields: Fields) -> bool:
     if cursor.rowcount == 0:
         return False
     _advance_order(conn, fill)
-    for asset, delta in balance_deltas(fill, fields.text("base"), fields.text("quote")).items():
+    for asset, delta in balance_deltas(fill, base, quote).items():
         set_balance(conn, asset, _balance(conn, asset) + delta)
     _store_position(conn, _position(conn, fill.symbol).apply_fill(fill))
     return True
@@ -51,30 +49,6 @@ def set_balance(conn: sqlite3.Connection, asset: str, total: Decimal) -> None:
         " ON CONFLICT (asset) DO UPDATE SET total = excluded.total",
         (asset, canonical(total)),
     )
-
-
-def fill_from(fields: Fields) -> Fill:
-    """The fill an OrderFilled payload describes; raises StoreError for a bad field."""
-    try:
-        side = Side(fields.text("side"))
-    except ValueError as e:
-        raise fields.error("side", "'buy' or 'sell'") from e
-    fill = Fill(
-        trade_id=fields.text("trade_id"),
-        exchange_order_id=fields.text("exchange_order_id"),
-        client_order_id=fields.optional_text("client_order_id"),
-        symbol=fields.text("symbol"),
-        side=side,
-        price=fields.decimal("price"),
-        quantity=fields.decimal("quantity"),
-        fee=fields.decimal("fee"),
-        tax=fields.decimal("tax"),
-        fee_asset=fields.text("fee_asset"),
-        ts_ms=fields.integer("ts_ms"),
-    )
-    if fill.quantity <= 0 or fill.price <= 0 or fill.fee < 0 or fill.tax < 0:
-        raise fields.error("quantity", "a positive quantity and price with non-negative fee and tax")
-    return fill
 
 
 def _advance_order(conn: sqlite3.Connection, fill: Fill) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 from bot.domain.money import canonical
-from bot.domain.orders import Side
-from bot.store.payloads import Fields
+from bot.store.ledger_events import ForeignOrderGone, ForeignOrderSeen
 
 
-def foreign_order_seen(conn: sqlite3.Connection, fields: Fields) -> bool:
+def foreign_order_seen(conn: sqlite3.Connection, e: ForeignOrderSeen) -> bool:
     """Record an open foreign order; False when it is already recorded as open.
 
     An order seen again after it was recorded gone (an exchange that briefly did not list it)
@@ -20,29 +19,22 @@ def foreign_order_seen(conn: sqlite3.Connection, fields: Fields) -> bool:
         " seen_ms, gone_ms) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (exchange_order_id) DO UPDATE"
         " SET seen_ms = excluded.seen_ms, gone_ms = NULL WHERE foreign_orders.gone_ms IS NOT NULL",
         (
-            fields.text("exchange_order_id"),
-            fields.optional_text("client_order_id"),
-            fields.text("symbol"),
-            _side(fields),
-            canonical(fields.decimal("price")),
-            canonical(fields.decimal("quantity")),
-            fields.integer("ts_ms"),
+            e.exchange_order_id,
+            e.client_order_id,
+            e.symbol,
+            e.side.value,
+            canonical(e.price),
+            canonical(e.quantity),
+            e.ts_ms,
         ),
     )
     return cursor.rowcount > 0
 
 
-def foreign_order_gone(conn: sqlite3.Connection, fields: Fields) -> bool:
+def foreign_order_gone(conn: sqlite3.Connection, e: ForeignOrderGone) -> bool:
     """Mark an open foreign order gone; False when none is open under that id."""
     cursor = conn.execute(
         "UPDATE foreign_orders SET gone_ms = ? WHERE exchange_order_id = ? AND gone_ms IS NULL",
-        (fields.integer("ts_ms"), fields.text("exchange_order_id")),
+        (e.ts_ms, e.exchange_order_id),
     )
     return cursor.rowcount > 0
-
-
-def _side(fields: Fields) -> str:
-    side = fields.text("side")
-    if side not in {s.value for s in Side}:
-        raise fields.error("side", "'buy' or 'sell'")
-    return side

@@ -29,6 +29,7 @@ from bot.domain.orders import OrderStatus
 from bot.store import event_log, projections
 from bot.store.db import Database
 from bot.store.errors import LedgerRefused, StoreError
+from bot.store.ledger_events import LedgerChecked, decode
 from bot.store.payloads import JsonValue, Payload, loads
 from bot.store.table_diff import first_difference
 from bot.store.unit_of_work import UnitOfWork
@@ -110,9 +111,7 @@ def _check(database: Database, uow: UnitOfWork, now_ms: int) -> CheckReport:
         raise LedgerRefused(_refusal(path, problem))
     needs_checkpoint = checkpoint is None or last > checkpoint[0]
     if needs_checkpoint and last > 0:
-        uow.record(
-            EventType.LEDGER_CHECKED, {"ts_ms": now_ms, "through_seq": last, "snapshot": snapshot(conn)}
-        )
+        uow.record(LedgerChecked(through_seq=last, snapshot=snapshot(conn), ts_ms=now_ms))
     return CheckReport(
         events=total,
         replayed=replayed,
@@ -261,7 +260,7 @@ def _replay(live: sqlite3.Connection, expected: sqlite3.Connection, first_seq: i
     try:
         for record in event_log.iterate_from(live, first_seq):
             try:
-                projections.apply(expected, record.type, loads(record.payload))
+                projections.apply(expected, decode(record.type, loads(record.payload)))
             except (StoreError, ValueError, sqlite3.Error) as e:
                 return f"events[seq={record.seq}] ({record.type}) cannot be replayed: {e}"
     finally:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from types import TracebackType
 
-from bot.domain.events import EventType
 from bot.store import event_log, projections
 from bot.store.errors import StoreError
-from bot.store.payloads import canonicalise, dumps
+from bot.store.ledger_events import LedgerEvent
+from bot.store.payloads import dumps
 from bot.store.repositories import Repositories
 
 
@@ -65,36 +65,34 @@ class UnitOfWork(Repositories):
         if self._active:
             self.rollback()
 
-    def record(self, event_type: EventType, payload: Mapping[str, object]) -> bool:
+    def record(self, event: LedgerEvent) -> bool:
         """Apply an event to the projections and, if it is new, append it to the hash-chained log.
 
         Returns False (and appends nothing) when the event is an idempotent duplicate per ADR 0001.
-        Raises TypeError for a float anywhere in the payload, StoreError for a malformed payload.
+        Raises TypeError for a float where a Decimal belongs, StoreError for an event the
+        projections refuse (an unknown order, a patch that does not apply, a non-positive fill).
         """
         self._require_active()
-        # The canonical payload holds only JSON's own types, so it is exactly what verify will
-        # parse back from the stored text: the projections see the same values live and replayed.
-        stored = canonicalise(payload)
-        text = dumps(stored)
-        ts_ms = stored.get("ts_ms")
-        if isinstance(ts_ms, bool) or not isinstance(ts_ms, int):
+        # The payload holds only JSON's own types and `decode` reads it back into an equal event
+        # (property-tested), so the projections see the same values live and in verify.
+        text = dumps(event.payload())
+        ts_ms = event.ts_ms
+        if type(ts_ms) is not int:
             raise StoreError(
-                f"{event_type} payload: 'ts_ms' must be integer epoch milliseconds, got {ts_ms!r}"
+                f"{event.TYPE} payload: 'ts_ms' must be integer epoch milliseconds, got {ts_ms!r}"
             )
         # A savepoint keeps a failed record from leaving half a projection in the transaction.
         try:
             self._conn.execute("SAVEPOINT record_event")
-            is_new = projections.apply(self._conn, event_type, stored)
+            is_new = projections.apply(self._conn, event)
             if is_new:
-                event_log.append(
-                    self._conn, ts_ms=ts_ms, event_type=EventType(event_type).value, payload=text
-                )
+                event_log.append(self._conn, ts_ms=ts_ms, event_type=event.TYPE.value, payload=text)
         except BaseException as e:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK TO record_event")
                 self._conn.execute("RELEASE record_event")
             if isinstance(e, sqlite3.Error):
-                raise StoreError(f"cannot record {event_type}: {explain(e)}") from e
+                raise StoreError(f"cannot record {event.TYPE}: {explain(e)}") from e
             raise
         self._conn.execute("RELEASE record_event")
         return is_new

@@ -27,6 +27,7 @@ from bot.store.db import Database
 from bot.store.errors import StoreError
 from bot.store.event_log import GENESIS_HASH, EventRecord, EventRow, event_hash
 from bot.store.integrity import snapshot_problem
+from bot.store.ledger_events import decode
 from bot.store.migrations import migrate
 from bot.store.payloads import Payload, loads
 from bot.store.table_diff import first_difference
@@ -279,7 +280,7 @@ def _replay_parsed(scratch: sqlite3.Connection, row: EventRow, payload: Payload)
         mismatch = snapshot_problem(scratch, payload)
         if mismatch:
             problem = f"{_where(row)}: {mismatch}"
-    if not projections.apply(scratch, event_type, payload):
+    if not projections.apply(scratch, decode(event_type, payload)):
         problem = f"{_where(row)} is a duplicate on replay (record() would not have appended it)"
     return problem
 

@@ -18,6 +18,7 @@ from bot.app.ledger_access import LedgerGuard, backtest_batch, open_checked
 from bot.config import Settings
 from bot.domain.events import EventType
 from bot.store import Database, StoreError
+from bot.store.ledger_events import from_mapping
 from bot.testing import FakeClock
 
 T0 = 1_700_000_000_000
@@ -25,7 +26,7 @@ T0 = 1_700_000_000_000
 
 def cycle(db: Database, n: int) -> None:
     with db.unit_of_work() as uow:
-        uow.record(EventType.STATE_CHANGED, {"key": f"cycle{n}", "value": "done", "ts_ms": T0})
+        uow.record(from_mapping(EventType.STATE_CHANGED, {"key": f"cycle{n}", "value": "done", "ts_ms": T0}))
         uow.commit()
 
 
@@ -75,7 +76,7 @@ def test_a_failed_unit_of_work_in_a_batch_rolls_back_alone() -> None:
     db.begin_batch()
     cycle(db, 1)
     with db.unit_of_work() as uow:
-        uow.record(EventType.STATE_CHANGED, {"key": "cycle2", "value": "half", "ts_ms": T0})
+        uow.record(from_mapping(EventType.STATE_CHANGED, {"key": "cycle2", "value": "half", "ts_ms": T0}))
         # leaving without commit: rolled back
     with db.read() as view:
         assert view.state.get("cycle1") == "done" and view.state.get("cycle2") is None

@@ -12,6 +12,7 @@ from bot.domain.events import EventType
 from bot.store import Database
 from bot.store.errors import LedgerRefused
 from bot.store.head import read_head
+from bot.store.ledger_events import from_mapping
 from bot.testing import FakeClock
 
 T0 = 1_700_000_000_000
@@ -20,7 +21,9 @@ T0 = 1_700_000_000_000
 def _append(db: Database, n: int, start: int = 0) -> None:
     with db.unit_of_work() as uow:
         for i in range(n):
-            uow.record(EventType.STATE_CHANGED, {"key": f"k{start + i}", "value": "v", "ts_ms": T0})
+            uow.record(
+                from_mapping(EventType.STATE_CHANGED, {"key": f"k{start + i}", "value": "v", "ts_ms": T0})
+            )
         uow.commit()
 
 

@@ -15,6 +15,7 @@ import bot.store.verify as verify
 from bot.app.commands import ledger_verify
 from bot.domain.events import EventType
 from bot.store import Database
+from bot.store.ledger_events import from_mapping
 
 T0 = 1_700_000_000_000
 
@@ -26,10 +27,10 @@ class Terminal(io.StringIO):
 
 def build(path: Path, cycles: int) -> None:
     with Database.open(path, synchronous="NORMAL") as db, db.unit_of_work() as uow:
-        uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(1000)}})
+        uow.record(from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(1000)}}))
         for cycle in range(1, cycles + 1):
             started = {"cycle_id": cycle, "ts_ms": T0 + cycle, "stage": "3", "mode": "paper"}
-            uow.record(EventType.CYCLE_STARTED, started)
+            uow.record(from_mapping(EventType.CYCLE_STARTED, started))
         uow.commit()
 
 

@@ -10,6 +10,7 @@ from bot.domain.events import EventType
 from bot.domain.orders import OrderStatus
 from bot.execution.opening import SEEDED_KEY
 from bot.store import Database
+from bot.store.ledger_events import from_mapping
 from bot.testing.builders import btctry_rules
 
 T0 = 1_700_000_000_000
@@ -17,34 +18,40 @@ T0 = 1_700_000_000_000
 
 def submit(uow, client_order_id: str, exchange_order_id: str | None, price: str) -> None:
     uow.record(
-        EventType.ORDER_SUBMIT_REQUESTED,
-        {
-            "client_order_id": client_order_id,
-            "cycle_id": 1,
-            "ts_ms": T0,
-            "symbol": "BTCTRY",
-            "side": "buy",
-            "price": D(price),
-            "quantity": D("0.001"),
-        },
+        from_mapping(
+            EventType.ORDER_SUBMIT_REQUESTED,
+            {
+                "client_order_id": client_order_id,
+                "cycle_id": 1,
+                "ts_ms": T0,
+                "symbol": "BTCTRY",
+                "side": "buy",
+                "price": D(price),
+                "quantity": D("0.001"),
+            },
+        )
     )
     if exchange_order_id is not None:
         uow.record(
-            EventType.ORDER_ACCEPTED,
-            {"client_order_id": client_order_id, "exchange_order_id": exchange_order_id, "ts_ms": T0},
+            from_mapping(
+                EventType.ORDER_ACCEPTED,
+                {"client_order_id": client_order_id, "exchange_order_id": exchange_order_id, "ts_ms": T0},
+            )
         )
 
 
 def test_restart_rests_open_orders_and_closes_canceled_and_in_flight_ones():
     db = Database.in_memory()
     with db.unit_of_work() as uow:
-        uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": D("10000")}})
-        uow.record(EventType.STATE_CHANGED, {"key": SEEDED_KEY, "value": str(T0), "ts_ms": T0})
+        uow.record(from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": D("10000")}}))
+        uow.record(from_mapping(EventType.STATE_CHANGED, {"key": SEEDED_KEY, "value": str(T0), "ts_ms": T0}))
         submit(uow, "open", "5", "1300000")
         submit(uow, "cancel-requested", "6", "1300000")
         uow.record(
-            EventType.ORDER_CANCEL_REQUESTED,
-            {"client_order_id": "cancel-requested", "ts_ms": T0, "reason": "ttl"},
+            from_mapping(
+                EventType.ORDER_CANCEL_REQUESTED,
+                {"client_order_id": "cancel-requested", "ts_ms": T0, "reason": "ttl"},
+            )
         )
         submit(uow, "in-flight", None, "1300000")
         uow.commit()

@@ -18,9 +18,10 @@ from bot.cycle.portfolio.verify import verify_accounting
 from bot.domain.events import EventType
 from bot.domain.orders import Fill, Side
 from bot.domain.symbols import PairRules
-from bot.execution.records import fill_payload
+from bot.execution.reconcile_events import order_filled
 from bot.replay.pair_specs import DEFAULT_PAIRS
 from bot.store import Database
+from bot.store.ledger_events import from_mapping
 
 RULES = {"BTCTRY": DEFAULT_PAIRS["BTCTRY"].rules}
 OPENING = {"TRY": D("10000")}
@@ -53,12 +54,12 @@ class Ledger:
         self.state: EquityState | None = None
         self.cycle = 0
         with self.db.unit_of_work() as uow:
-            uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": OPENING})
+            uow.record(from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": OPENING}))
             uow.commit()
 
     def trade(self, f: Fill, rules: PairRules = RULES["BTCTRY"]) -> None:
         with self.db.unit_of_work() as uow:
-            uow.record(EventType.ORDER_FILLED, fill_payload(f, rules, None))
+            uow.record(order_filled(f, rules, None))
             uow.commit()
         self.fills.append(f)
 

@@ -19,6 +19,7 @@ from bot.domain.events import EventType
 from bot.replay.pair_specs import DEFAULT_PAIRS
 from bot.risk.kill_switch import KillSwitch, trip
 from bot.store import Database
+from bot.store.ledger_events import from_mapping
 
 RULES = {"BTCTRY": DEFAULT_PAIRS["BTCTRY"].rules}
 OPENING = {"TRY": D("60000"), "BTC": D("0.02")}
@@ -39,7 +40,7 @@ class Ledger:
         self.last: ValuationRecord | None = None
         self.cycle = 0
         with self.db.unit_of_work() as uow:
-            uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": OPENING})
+            uow.record(from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": OPENING}))
             save_state(uow, KEYS["opening_prices"], {"prices": {"BTCTRY": "2000000"}}, T0)
             uow.commit()
 
@@ -103,9 +104,11 @@ def test_an_incomplete_valuation_that_fed_the_drawdown_fails_verification():
     with ledger.db.unit_of_work() as uow:  # in the cycle's own unit of work, as record_portfolio does
         moved = {"source": "budget", "from_mode": "normal", "to_mode": "observe"}
         causes = ["drawdown_ratio=0.4>=0.12"]
-        uow.record(EventType.RISK_MODE_CHANGED, {**moved, "causes": causes, "cycle_id": 5, "ts_ms": T0})
+        uow.record(
+            from_mapping(EventType.RISK_MODE_CHANGED, {**moved, "causes": causes, "cycle_id": 5, "ts_ms": T0})
+        )
         tripped = {"switch": switch.to_json(), "action": "tripped", "note": REASON, "ts_ms": T0}
-        uow.record(EventType.KILL_SWITCH_CHANGED, tripped)
+        uow.record(from_mapping(EventType.KILL_SWITCH_CHANGED, tripped))
         uow.commit()
     check = verify_accounting(ledger.db)
     assert [p.split(": ", 1)[1] for p in check.problems] == [

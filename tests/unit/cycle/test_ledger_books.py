@@ -11,9 +11,10 @@ from bot.accounting import build_books
 from bot.cycle.portfolio.books import LedgerBooks
 from bot.domain.events import EventType
 from bot.domain.orders import Fill, Side
-from bot.execution.records import fill_payload
+from bot.execution.reconcile_events import order_filled
 from bot.replay.pair_specs import DEFAULT_PAIRS
 from bot.store import Database
+from bot.store.ledger_events import from_mapping
 
 RULES = {s: DEFAULT_PAIRS[s].rules for s in ("BTCTRY", "ETHTRY")}
 OPENING = {"TRY": D("100000"), "ETH": D("1")}
@@ -30,7 +31,7 @@ def fill(n: int, symbol: str, side: Side, price: str, quantity: str, ts_ms: int)
 def record(db: Database, *fills: Fill, rules=RULES) -> None:
     with db.unit_of_work() as uow:
         for f in fills:
-            uow.record(EventType.ORDER_FILLED, fill_payload(f, rules[f.symbol], None))
+            uow.record(order_filled(f, rules[f.symbol], None))
         uow.commit()
 
 
@@ -38,7 +39,7 @@ def record(db: Database, *fills: Fill, rules=RULES) -> None:
 def db() -> Database:
     database = Database.in_memory()
     with database.unit_of_work() as uow:
-        uow.record(EventType.BALANCES_SEEDED, {"ts_ms": 1, "balances": OPENING})
+        uow.record(from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": 1, "balances": OPENING}))
         uow.commit()
     return database
 

@@ -18,6 +18,7 @@ from bot.domain.events import EventType
 from bot.obs.metrics import Metrics
 from bot.risk.cycle_history import consecutive_critical_errors
 from bot.store import Database
+from bot.store.ledger_events import from_mapping
 from bot.store.run_repositories import CycleRepository
 
 REPO = Path(__file__).resolve().parents[3]
@@ -63,19 +64,23 @@ def test_the_running_cycle_is_not_its_own_history_but_an_interrupted_one_is():
     for cycle_id in (1, 2, 3):
         with db.unit_of_work() as uow:
             uow.record(
-                EventType.CYCLE_STARTED, {"cycle_id": cycle_id, "ts_ms": 0, "stage": "7", "mode": "paper"}
+                from_mapping(
+                    EventType.CYCLE_STARTED, {"cycle_id": cycle_id, "ts_ms": 0, "stage": "7", "mode": "paper"}
+                )
             )
             if cycle_id == 1:
                 uow.record(
-                    EventType.CYCLE_COMPLETED,
-                    {
-                        "cycle_id": 1,
-                        "ts_ms": 1,
-                        "duration_ms": 5,
-                        "status": "failed",
-                        "counters": {},
-                        "max_data_age_ms": None,
-                    },
+                    from_mapping(
+                        EventType.CYCLE_COMPLETED,
+                        {
+                            "cycle_id": 1,
+                            "ts_ms": 1,
+                            "duration_ms": 5,
+                            "status": "failed",
+                            "counters": {},
+                            "max_data_age_ms": None,
+                        },
+                    )
                 )
             uow.commit()
     # Cycle 2 was interrupted by a crash; cycle 3 is running now.

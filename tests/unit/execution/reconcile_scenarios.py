@@ -26,6 +26,7 @@ from bot.execution.reconcile import read_snapshot
 from bot.execution.reconcile_core import ReconcileOutcome, reconcile
 from bot.execution.reconcile_inputs import ExchangeReports
 from bot.store import Database, UnitOfWork
+from bot.store.ledger_events import LedgerEvent, from_mapping
 from bot.store.repositories import Repositories
 from bot.testing import FakeClock
 from bot.testing.builders import btctry_rules
@@ -189,16 +190,24 @@ def open_ledger(world: World) -> Database:
                 "price": PRICE,
                 "quantity": order.quantity,
             }
-            uow.record(EventType.ORDER_SUBMIT_REQUESTED, {"client_order_id": cid, **submit, **ts})
+            uow.record(
+                from_mapping(EventType.ORDER_SUBMIT_REQUESTED, {"client_order_id": cid, **submit, **ts})
+            )
             if order.start is OrderStatus.UNCERTAIN:
-                uow.record(EventType.ORDER_SUBMIT_UNCERTAIN, {"client_order_id": cid, "message": "t/o", **ts})
+                uow.record(
+                    from_mapping(
+                        EventType.ORDER_SUBMIT_UNCERTAIN, {"client_order_id": cid, "message": "t/o", **ts}
+                    )
+                )
                 continue
             uow.record(
-                EventType.ORDER_ACCEPTED,
-                {"client_order_id": cid, "exchange_order_id": order.exchange_order_id, **ts},
+                from_mapping(
+                    EventType.ORDER_ACCEPTED,
+                    {"client_order_id": cid, "exchange_order_id": order.exchange_order_id, **ts},
+                )
             )
             if order.start is OrderStatus.CANCEL_REQUESTED:
-                uow.record(EventType.ORDER_CANCEL_REQUESTED, {"client_order_id": cid, **ts})
+                uow.record(from_mapping(EventType.ORDER_CANCEL_REQUESTED, {"client_order_id": cid, **ts}))
         uow.commit()
     return db
 
@@ -267,7 +276,7 @@ def play(scenario: tuple[World, list[ExchangeReports]]) -> list[Step]:
                 if outcome.behind:
                     steps.append(step)  # and the unit of work rolls back
                     continue
-                recorded = tuple(_record(uow, event_type, payload) for event_type, payload in outcome.events)
+                recorded = tuple(_record(uow, event) for event in outcome.events)
                 uow.commit()
             with db.read() as repos:
                 steps.append(
@@ -283,12 +292,13 @@ def play(scenario: tuple[World, list[ExchangeReports]]) -> list[Step]:
     return steps
 
 
-def _record(uow: UnitOfWork, event_type: EventType, payload: dict[str, Any]) -> EventFact:
+def _record(uow: UnitOfWork, event: LedgerEvent) -> EventFact:
+    event_type, payload = event.TYPE, event.payload()
     client_order_id = payload.get("client_order_id")
     if client_order_id is None and event_type is EventType.ORDER_FILLED:
         order = uow.orders.by_exchange_id(payload["exchange_order_id"])  # where the ledger counts it
         client_order_id = None if order is None else order.client_order_id
     order_before = None if client_order_id is None else uow.orders.get(client_order_id)
-    new = uow.record(event_type, payload)
+    new = uow.record(event)
     order_after = None if client_order_id is None else uow.orders.get(client_order_id)
     return EventFact(event_type, payload, new, order_before, order_after)

@@ -24,6 +24,7 @@ from bot.execution.operator import CannotResolve, resolve_not_placed
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
 from bot.store import Database, verify_ledger
+from bot.store.ledger_events import from_mapping
 from bot.testing import FakeClock
 from bot.testing.builders import btctry_rules
 
@@ -70,7 +71,7 @@ def env():
     )
     db = Database.in_memory()
     with db.unit_of_work() as uow:
-        uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": D("10000")}})
+        uow.record(from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": D("10000")}}))
         uow.commit()
     yield clock, gateway, db
     db.close()
@@ -216,40 +217,50 @@ def test_a_fill_seen_before_its_order_was_found_is_linked_when_it_is(env):
     _clock, _gateway, db = env
     with db.unit_of_work() as uow:
         uow.record(
-            EventType.ORDER_SUBMIT_REQUESTED,
-            {
-                "client_order_id": "b3-t-1-0",
-                "cycle_id": 1,
-                "ts_ms": T0,
-                "symbol": "BTCTRY",
-                "side": "buy",
-                "price": D("1400100"),
-                "quantity": D("0.001"),
-            },
+            from_mapping(
+                EventType.ORDER_SUBMIT_REQUESTED,
+                {
+                    "client_order_id": "b3-t-1-0",
+                    "cycle_id": 1,
+                    "ts_ms": T0,
+                    "symbol": "BTCTRY",
+                    "side": "buy",
+                    "price": D("1400100"),
+                    "quantity": D("0.001"),
+                },
+            )
         )
         uow.record(
-            EventType.ORDER_SUBMIT_UNCERTAIN, {"client_order_id": "b3-t-1-0", "ts_ms": T0, "message": "t/o"}
+            from_mapping(
+                EventType.ORDER_SUBMIT_UNCERTAIN,
+                {"client_order_id": "b3-t-1-0", "ts_ms": T0, "message": "t/o"},
+            )
         )
         uow.record(
-            EventType.ORDER_FILLED,
-            {
-                "trade_id": "77",
-                "client_order_id": None,
-                "exchange_order_id": "9",
-                "symbol": "BTCTRY",
-                "base": "BTC",
-                "quote": "TRY",
-                "side": "buy",
-                "price": D("1400100"),
-                "quantity": D("0.001"),
-                "fee": D("1.4001"),
-                "tax": D("0"),
-                "fee_asset": "TRY",
-                "ts_ms": T0,
-            },
+            from_mapping(
+                EventType.ORDER_FILLED,
+                {
+                    "trade_id": "77",
+                    "client_order_id": None,
+                    "exchange_order_id": "9",
+                    "symbol": "BTCTRY",
+                    "base": "BTC",
+                    "quote": "TRY",
+                    "side": "buy",
+                    "price": D("1400100"),
+                    "quantity": D("0.001"),
+                    "fee": D("1.4001"),
+                    "tax": D("0"),
+                    "fee_asset": "TRY",
+                    "ts_ms": T0,
+                },
+            )
         )
         uow.record(
-            EventType.ORDER_ACCEPTED, {"client_order_id": "b3-t-1-0", "exchange_order_id": "9", "ts_ms": T0}
+            from_mapping(
+                EventType.ORDER_ACCEPTED,
+                {"client_order_id": "b3-t-1-0", "exchange_order_id": "9", "ts_ms": T0},
+            )
         )
         uow.commit()
     order = db.orders.get("b3-t-1-0")

@@ -8,9 +8,10 @@ from decimal import Decimal as D
 
 from bot.domain.events import EventType
 from bot.domain.orders import ExchangeOrder, Fill, Order, OrderStatus, Side
-from bot.execution.reconcile_core import CancelSource, orders_to_look_up, reconcile
+from bot.execution.reconcile_core import CancelSource, ReconcileOutcome, orders_to_look_up, reconcile
 from bot.execution.reconcile_events import FILL_CURSOR_KEY
 from bot.execution.reconcile_inputs import ExchangeReports, LedgerSnapshotForReconcile
+from bot.store.payloads import Payload
 from bot.testing.builders import btctry_rules
 
 T0 = 1_700_000_000_000
@@ -73,6 +74,11 @@ def view(*orders: Order, known: frozenset[str] = frozenset()) -> LedgerSnapshotF
     )
 
 
+def pairs(outcome: ReconcileOutcome) -> list[tuple[EventType, Payload]]:
+    """The outcome's events as the (type, stored payload) pairs the ledger will hold."""
+    return [(e.TYPE, e.payload()) for e in outcome.events]
+
+
 def test_events_are_the_pairs_the_ledger_records_and_each_step_sees_the_ones_before():
     filled_now, canceled, lost = order(0), order(1), order(2)
     reports = ExchangeReports(
@@ -81,15 +87,15 @@ def test_events_are_the_pairs_the_ledger_records_and_each_step_sees_the_ones_bef
         lookups={"e1": listed("e1", "b3-t-1-1", OrderStatus.CANCELED), "e2": None},
     )
     outcome = reconcile(view(filled_now, canceled, lost), reports, rules=RULES, now_ms=NOW)
-    assert [(t, p.get("client_order_id", p.get("key"))) for t, p in outcome.events] == [
+    assert [(t, p.get("client_order_id", p.get("key"))) for t, p in pairs(outcome)] == [
         (EventType.ORDER_FILLED, "b3-t-1-0"),
         (EventType.STATE_CHANGED, FILL_CURSOR_KEY),
         (EventType.ORDER_CANCELED, "b3-t-1-1"),
         (EventType.ORDER_MISSING_ON_EXCHANGE, "b3-t-1-2"),
         (EventType.FOREIGN_ORDER_SEEN, None),
     ]
-    assert outcome.events[1][1] == {"key": FILL_CURSOR_KEY, "value": str(T0 + 1_000), "ts_ms": NOW}
-    assert outcome.events[3][1] == {
+    assert pairs(outcome)[1][1] == {"key": FILL_CURSOR_KEY, "value": str(T0 + 1_000), "ts_ms": NOW}
+    assert pairs(outcome)[3][1] == {
         "client_order_id": "b3-t-1-2",
         "ts_ms": NOW,
         "message": "exchange order e2 is neither open nor found by lookup",
@@ -123,7 +129,7 @@ def test_a_fill_naming_an_uncertain_orders_exchange_id_lets_the_streams_deletion
         deletions=(("e0", D("0.001")), ("e9", D("0.002"))),
     )
     outcome = reconcile(view(uncertain), reports, rules=RULES, now_ms=NOW)
-    assert [t for t, _ in outcome.events] == [
+    assert [t for t, _ in pairs(outcome)] == [
         EventType.ORDER_FILLED,
         EventType.STATE_CHANGED,
         EventType.ORDER_CANCELED,
@@ -141,15 +147,15 @@ def test_trades_already_recorded_twice_reported_or_from_before_the_ledger_opened
     reports = ExchangeReports(trades=(history, fill("t1", "e0", None), fill("t1", "e0", None)))
     outcome = reconcile(view(order(0), known=frozenset({"t1"})), reports, rules=RULES, now_ms=NOW)
     cursor = {"key": FILL_CURSOR_KEY, "value": str(T0 + 1_000), "ts_ms": NOW}
-    assert outcome.events == ((EventType.STATE_CHANGED, cursor),)  # only the cursor moves
+    assert pairs(outcome) == [(EventType.STATE_CHANGED, cursor)]  # only the cursor moves
     twice = ExchangeReports(trades=(fill("t1", "e0", None),) * 2)
     fresh = reconcile(view(order(0)), twice, rules=RULES, now_ms=NOW)
-    assert [t for t, _ in fresh.events].count(EventType.ORDER_FILLED) == 1
+    assert [t for t, _ in pairs(fresh)].count(EventType.ORDER_FILLED) == 1
 
 
 def test_a_foreign_fill_is_recorded_with_no_order_and_warned_about_once():
     outcome = reconcile(view(), ExchangeReports(trades=(fill("t1", "f1", None),)), rules=RULES, now_ms=NOW)
-    assert outcome.events[0][1]["client_order_id"] is None
+    assert pairs(outcome)[0][1]["client_order_id"] is None
     assert [n.message for n in outcome.notices] == [
         "fill for an order this ledger did not place (manual trade?)"
     ]
@@ -163,5 +169,5 @@ def test_a_fill_of_a_pair_without_rules_stops_the_fills_there_so_it_is_read_agai
         view(order(0)), ExchangeReports(trades=(first, stray, later)), rules=RULES, now_ms=NOW
     )
     assert [f.trade_id for f in outcome.new_fills] == ["t1"] and outcome.errors == 1
-    assert outcome.events[-1][1]["value"] == str(first.ts_ms)  # the cursor stops before the stray one
+    assert pairs(outcome)[-1][1]["value"] == str(first.ts_ms)  # the cursor stops before the stray one
     assert [n.level for n in outcome.notices] == [logging.ERROR]

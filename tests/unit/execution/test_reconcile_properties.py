@@ -48,7 +48,7 @@ def check_never_overfilled(step: Step) -> None:
     for fact in step.recorded:
         if fact.event_type is EventType.ORDER_FILLED and fact.order_before is not None:
             order = fact.order_before
-            proposed[order.client_order_id] += fact.payload["quantity"]
+            proposed[order.client_order_id] += D(str(fact.payload["quantity"]))
             assert proposed[order.client_order_id] <= order.quantity, order.client_order_id
 
 
@@ -134,7 +134,7 @@ def test_the_scenarios_reach_every_outcome() -> None:
     @given(scenarios())
     def collect(scenario: Scenario) -> None:
         for step in play(scenario):
-            seen.update(["behind"] if step.outcome.behind else [t.value for t, _ in step.outcome.events])
+            seen.update(["behind"] if step.outcome.behind else [e.TYPE.value for e in step.outcome.events])
 
     collect()
     assert seen >= {"behind", *(t.value for t in (*PROPOSED_STATUS, EventType.ORDER_FILLED))}

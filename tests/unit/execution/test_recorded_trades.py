@@ -12,7 +12,7 @@ from bot.store import Database
 
 def record_fill(db: Database, trade_id: str, ts_ms: int) -> None:
     with db.unit_of_work() as uow:
-        uow.record(*order_filled(fill(trade_id, "f1", None, ts_ms=ts_ms), RULES["BTCTRY"], None))
+        uow.record(order_filled(fill(trade_id, "f1", None, ts_ms=ts_ms), RULES["BTCTRY"], None))
         uow.commit()
 
 

@@ -11,7 +11,6 @@ from decimal import Decimal as D
 
 from tests.unit.execution.paper_parts import make_parts
 
-from bot.domain.events import EventType
 from bot.domain.intents import SubmitIntent
 from bot.domain.orders import OrderStatus, Side, SubmitOrder
 from bot.execution.records import submit_requested
@@ -28,10 +27,7 @@ def written_ahead(**kwargs):
     parts.seed()
     with parts.db.unit_of_work() as uow:
         now = parts.clock.now_ms()
-        uow.record(
-            EventType.ORDER_SUBMIT_REQUESTED,
-            submit_requested(BUY, client_order_id=CID, cycle_id=1, ts_ms=now),
-        )
+        uow.record(submit_requested(BUY, client_order_id=CID, cycle_id=1, ts_ms=now))
         uow.commit()
     return parts
 

@@ -12,6 +12,7 @@ from tests.unit.execution.test_executor import env as env  # the executor tests'
 from bot.domain.events import EventType
 from bot.domain.orders import SubmitAck, SubmitOrder
 from bot.store import Database, StoreError
+from bot.store.ledger_events import from_mapping
 
 
 class CountsSubmits:
@@ -36,7 +37,9 @@ def fill_the_disk(db: Database) -> None:
     for n in range(10_000):
         try:
             with db.unit_of_work() as uow:
-                uow.record(EventType.STATE_CHANGED, {"key": f"filler.{n}", "value": "x", "ts_ms": T0})
+                uow.record(
+                    from_mapping(EventType.STATE_CHANGED, {"key": f"filler.{n}", "value": "x", "ts_ms": T0})
+                )
                 uow.commit()
         except StoreError:
             return
@@ -48,7 +51,9 @@ def test_no_order_is_sent_when_the_write_ahead_commit_fails_for_a_full_disk(env,
     gateway = CountsSubmits(paper)
     with Database.open(tmp_path / "ledger.db") as db:
         with db.unit_of_work() as uow:
-            uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": D("10000")}})
+            uow.record(
+                from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": D("10000")}})
+            )
             uow.commit()
         executor, _, _ = parts(clock, gateway, db)
         fill_the_disk(db)

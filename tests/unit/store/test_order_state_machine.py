@@ -17,6 +17,7 @@ from bot.domain.money import ZERO
 from bot.domain.order_lifecycle import TRANSITIONS, transition_allowed
 from bot.domain.orders import OrderStatus
 from bot.store import Database, verify_ledger
+from bot.store.ledger_events import from_mapping
 
 CID = "b3-1-BTCTRY-buy-1"
 EXCHANGE_ID = "ex-1"
@@ -49,7 +50,7 @@ class Ledger:
         self.last_fill: dict[str, object] | None = None
         with database.unit_of_work() as uow:
             seed(uow, TRY="100000", BTC="0")
-            uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload(CID))
+            uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload(CID)))
             uow.commit()
 
     def order(self) -> tuple[OrderStatus, Decimal]:
@@ -69,7 +70,7 @@ class Ledger:
         else:
             payload = self._fill_payload(step, with_client_id)
         with self.db.unit_of_work() as uow:
-            uow.record(STATUS_EVENTS.get(step, EventType.ORDER_FILLED), payload)
+            uow.record(from_mapping(STATUS_EVENTS.get(step, EventType.ORDER_FILLED), payload))
             uow.commit()
 
     def _status_payload(self, step: str) -> dict[str, object]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.cycle.persisted_state import save_state
 from bot.domain.events import EventType
 from bot.store import Database, StoreError
+from bot.store.ledger_events import from_mapping
 from bot.store.payloads import canonicalise, dumps
 from bot.store.state_patch import apply, diff
 
@@ -83,4 +84,4 @@ def test_a_window_change_is_recorded_as_a_patch_and_a_patch_on_nothing_is_refuse
     types = [t for (t,) in db.connection.execute("SELECT type FROM events ORDER BY seq")]
     assert types == [EventType.STATE_CHANGED.value, EventType.STATE_PATCHED.value]
     with db.unit_of_work() as uow, pytest.raises(StoreError, match="no state 'missing' to patch"):
-        uow.record(EventType.STATE_PATCHED, {"key": "missing", "patch": {"=": {}}, "ts_ms": 3})
+        uow.record(from_mapping(EventType.STATE_PATCHED, {"key": "missing", "patch": {"=": {}}, "ts_ms": 3}))

@@ -22,6 +22,7 @@ from bot.store.db import FENCING_KEY
 from bot.store.errors import FencingLost, LedgerRefused
 from bot.store.head import check_head, marker_path, write_head
 from bot.store.integrity import check_ledger
+from bot.store.ledger_events import from_mapping
 
 
 def _tamper(path: Path, *statements: str) -> None:
@@ -56,7 +57,9 @@ def test_a_sound_ledger_passes_and_the_next_check_starts_from_its_checkpoint(che
         assert report.checkpoint_seq == db.events.count()  # the checkpoint is the newest event
         assert report.replayed == 1 and not report.checkpointed  # nothing new: no new checkpoint
         with db.unit_of_work() as uow:
-            uow.record(EventType.STATE_CHANGED, {"key": "x", "value": "1", "ts_ms": T0 + 30_000})
+            uow.record(
+                from_mapping(EventType.STATE_CHANGED, {"key": "x", "value": "1", "ts_ms": T0 + 30_000})
+            )
             uow.commit()
         report = check_ledger(db, now_ms=T0 + 40_000)
         assert report.replayed == 2 and report.checkpointed
@@ -97,7 +100,7 @@ def test_edited_projections_are_refused_naming_the_first_difference(
 
 def test_an_event_edited_after_the_checkpoint_breaks_the_chain(checked: Path) -> None:
     with Database.open(checked) as db, db.unit_of_work() as uow:
-        uow.record(EventType.ORDER_FILLED, fill_payload("t-2", ts_ms=T0 + 50_000))
+        uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload("t-2", ts_ms=T0 + 50_000)))
         uow.commit()
     _tamper(
         checked,
@@ -134,12 +137,14 @@ def test_verify_rejects_a_checkpoint_whose_snapshot_lies_even_with_a_rehashed_ch
         healthy_ledger(db)
         with db.unit_of_work() as uow:
             uow.record(
-                EventType.LEDGER_CHECKED,
-                {
-                    "ts_ms": T0,
-                    "through_seq": 1,
-                    "snapshot": {"balances": {"columns": ["asset", "total"], "rows": [["TRY", "1"]]}},
-                },
+                from_mapping(
+                    EventType.LEDGER_CHECKED,
+                    {
+                        "ts_ms": T0,
+                        "through_seq": 1,
+                        "snapshot": {"balances": {"columns": ["asset", "total"], "rows": [["TRY", "1"]]}},
+                    },
+                )
             )
             uow.commit()
         report = verify_ledger(db)
@@ -152,12 +157,16 @@ def test_a_settled_order_touched_after_the_checkpoint_is_not_a_false_alarm(check
     # for it and a status event after the checkpoint must replay onto its settled row.
     with Database.open(checked) as db:
         with db.unit_of_work() as uow:
-            uow.record(EventType.ORDER_FILLED, fill_payload("t-late", ts_ms=T0 + 60_000))
+            uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload("t-late", ts_ms=T0 + 60_000)))
             uow.record(
-                EventType.ORDER_CANCELED, {"client_order_id": "b3-1-BTCTRY-buy-1", "ts_ms": T0 + 61_000}
+                from_mapping(
+                    EventType.ORDER_CANCELED, {"client_order_id": "b3-1-BTCTRY-buy-1", "ts_ms": T0 + 61_000}
+                )
             )
             uow.record(
-                EventType.ORDER_SUBMIT_REQUESTED, submit_payload("b3-1-BTCTRY-buy-2", ts_ms=T0 + 62_000)
+                from_mapping(
+                    EventType.ORDER_SUBMIT_REQUESTED, submit_payload("b3-1-BTCTRY-buy-2", ts_ms=T0 + 62_000)
+                )
             )
             uow.commit()
         report = check_ledger(db, now_ms=T0 + 70_000)
@@ -178,7 +187,9 @@ def test_a_ledger_behind_its_head_marker_is_refused_as_rolled_back(checked: Path
     shutil.copyfile(checked, backup)  # an older copy of the (closed, checkpointed) file
     with Database.open(checked) as db:
         with db.unit_of_work() as uow:
-            uow.record(EventType.STATE_CHANGED, {"key": "x", "value": "1", "ts_ms": T0 + 30_000})
+            uow.record(
+                from_mapping(EventType.STATE_CHANGED, {"key": "x", "value": "1", "ts_ms": T0 + 30_000})
+            )
             uow.commit()
         write_head(db.path, db.connection)
     backup.replace(checked)  # restore the older copy over it; its head marker stays
@@ -231,11 +242,11 @@ def test_no_ledger_is_created_where_a_head_marker_says_one_was(ledger_path: Path
 def test_a_write_after_another_process_took_the_ledger_over_is_fenced(ledger_path: Path) -> None:
     with Database.open(ledger_path) as db:
         with db.unit_of_work() as uow:
-            uow.record(EventType.STATE_CHANGED, {"key": FENCING_KEY, "value": "1", "ts_ms": T0})
+            uow.record(from_mapping(EventType.STATE_CHANGED, {"key": FENCING_KEY, "value": "1", "ts_ms": T0}))
             uow.commit()
         db.fence(1)
         with db.unit_of_work() as uow:  # still ours: writes pass
-            uow.record(EventType.STATE_CHANGED, {"key": "a", "value": "1", "ts_ms": T0})
+            uow.record(from_mapping(EventType.STATE_CHANGED, {"key": "a", "value": "1", "ts_ms": T0}))
             uow.commit()
         # Another process takes over (it may write even while we hold the connection).
         _tamper(
@@ -259,8 +270,10 @@ def test_a_full_disk_during_a_write_ahead_commit_records_nothing(ledger_path: Pa
         with pytest.raises(StoreError, match="full") as full, db.unit_of_work() as uow:
             for n in range(200):  # enough rows to need a new page
                 uow.record(
-                    EventType.ORDER_SUBMIT_REQUESTED,
-                    submit_payload(f"b3-1-BTCTRY-buy-{n + 10}", quantity=Decimal("0.001")),
+                    from_mapping(
+                        EventType.ORDER_SUBMIT_REQUESTED,
+                        submit_payload(f"b3-1-BTCTRY-buy-{n + 10}", quantity=Decimal("0.001")),
+                    )
                 )
             uow.commit()
         assert "free space" in str(full.value)

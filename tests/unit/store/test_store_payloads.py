@@ -7,6 +7,7 @@ import pytest
 
 from bot.domain.events import EventType
 from bot.domain.orders import Side
+from bot.store.ledger_events import EVENT_CLASSES
 from bot.store.payloads import canonicalise, dumps, loads
 from bot.store.projections import _HANDLERS
 
@@ -38,8 +39,9 @@ def test_stored_floats_are_refused() -> None:
         loads('{"price":1.5}')
 
 
-def test_every_event_type_has_a_projection() -> None:
-    assert set(_HANDLERS) == set(EventType)
+def test_every_event_type_has_one_class_and_every_class_a_projection() -> None:
+    assert sorted(cls.TYPE for cls in EVENT_CLASSES) == sorted(EventType)
+    assert set(_HANDLERS) == set(EVENT_CLASSES)
 
 
 @pytest.mark.parametrize(

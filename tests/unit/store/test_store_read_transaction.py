@@ -11,6 +11,7 @@ from bot.cycle.ledger_view import read_ledger_view
 from bot.domain.events import EventType
 from bot.execution.recovery import recover
 from bot.store import Database, StoreError
+from bot.store.ledger_events import from_mapping
 
 
 class NothingUnresolved:
@@ -26,7 +27,7 @@ def ledger(tmp_path):
     path = tmp_path / "ledger.sqlite"
     db = Database.open(path)
     with db.unit_of_work() as uow:
-        uow.record(EventType.STATE_CHANGED, {"key": "k", "value": "v1", "ts_ms": 1})
+        uow.record(from_mapping(EventType.STATE_CHANGED, {"key": "k", "value": "v1", "ts_ms": 1}))
         uow.commit()
     db.connection.execute("PRAGMA busy_timeout = 0")  # a wait for the lock would fail at once
     other = sqlite3.connect(path, isolation_level=None)

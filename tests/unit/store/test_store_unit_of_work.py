@@ -10,11 +10,12 @@ from bot.domain.events import EventType
 from bot.domain.orders import OrderStatus
 from bot.store import Database, StoreError
 from bot.store.event_log import GENESIS_HASH
+from bot.store.ledger_events import from_mapping
 
 
 def test_leaving_without_commit_rolls_back(database: Database) -> None:
     with database.unit_of_work() as uow:
-        assert uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
+        assert uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
         assert uow.orders.get("b3-1-BTCTRY-buy-1") is not None  # visible inside the transaction
     assert database.orders.get("b3-1-BTCTRY-buy-1") is None
     assert database.events.count() == 0
@@ -22,11 +23,11 @@ def test_leaving_without_commit_rolls_back(database: Database) -> None:
 
 def test_exception_rolls_back(database: Database) -> None:
     with pytest.raises(RuntimeError), database.unit_of_work() as uow:
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
         uow.commit()
         raise RuntimeError("after commit: nothing to undo")
     with pytest.raises(RuntimeError), database.unit_of_work() as uow:
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload("other"))
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload("other")))
         raise RuntimeError("boom")
     assert [order.client_order_id for order in database.orders.all()] == ["b3-1-BTCTRY-buy-1"]
 
@@ -37,15 +38,18 @@ def test_units_of_work_do_not_nest_and_close_after_commit(database: Database) ->
             database.unit_of_work()
         uow.commit()
         with pytest.raises(StoreError, match="not active"):
-            uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
+            uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
     with database.unit_of_work() as again:
         again.commit()
 
 
 def test_duplicate_submit_is_not_appended(database: Database) -> None:
     with database.unit_of_work() as uow:
-        assert uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()) is True
-        assert uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload(price=Decimal("1"))) is False
+        assert uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())) is True
+        assert (
+            uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload(price=Decimal("1"))))
+            is False
+        )
         uow.commit()
     assert database.events.count() == 1
     order = database.orders.get("b3-1-BTCTRY-buy-1")
@@ -55,9 +59,9 @@ def test_duplicate_submit_is_not_appended(database: Database) -> None:
 def test_duplicate_fill_is_not_appended_and_changes_nothing(database: Database) -> None:
     with database.unit_of_work() as uow:
         seed(uow)
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
-        assert uow.record(EventType.ORDER_FILLED, fill_payload()) is True
-        assert uow.record(EventType.ORDER_FILLED, fill_payload()) is False
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
+        assert uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload())) is True
+        assert uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload())) is False
         uow.commit()
     assert database.events.count() == 3
     assert database.fills.count() == 1
@@ -67,8 +71,8 @@ def test_duplicate_fill_is_not_appended_and_changes_nothing(database: Database) 
 def test_fill_moves_balances_exactly_and_sets_average_cost(database: Database) -> None:
     with database.unit_of_work() as uow:
         seed(uow, TRY="100000")
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
-        uow.record(EventType.ORDER_FILLED, fill_payload())
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
+        uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload()))
         uow.commit()
     balances = database.balances.all()
     assert balances["TRY"] == Decimal("98599.874") and balances["BTC"] == Decimal("0.001")
@@ -86,18 +90,20 @@ def test_fill_moves_balances_exactly_and_sets_average_cost(database: Database) -
 def test_partial_fills_then_complete(database: Database) -> None:
     half = Decimal("0.0005")
     with database.unit_of_work() as uow:
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
-        uow.record(EventType.ORDER_FILLED, fill_payload("t-1", quantity=half))
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
+        uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload("t-1", quantity=half)))
         order = uow.orders.get("b3-1-BTCTRY-buy-1")
         assert order is not None and order.status is OrderStatus.PARTIALLY_FILLED
         assert [o.client_order_id for o in uow.orders.working("BTCTRY")] == ["b3-1-BTCTRY-buy-1"]
         uow.record(
-            EventType.ORDER_ACCEPTED,
-            {"client_order_id": "b3-1-BTCTRY-buy-1", "exchange_order_id": "ex-1", "ts_ms": T0},
+            from_mapping(
+                EventType.ORDER_ACCEPTED,
+                {"client_order_id": "b3-1-BTCTRY-buy-1", "exchange_order_id": "ex-1", "ts_ms": T0},
+            )
         )
         order = uow.orders.get("b3-1-BTCTRY-buy-1")
         assert order is not None and order.status is OrderStatus.PARTIALLY_FILLED  # no downgrade
-        uow.record(EventType.ORDER_FILLED, fill_payload("t-2", quantity=half))
+        uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload("t-2", quantity=half)))
         uow.commit()
     order = database.orders.get("b3-1-BTCTRY-buy-1")
     assert order is not None and order.status is OrderStatus.FILLED and order.remaining_quantity == 0
@@ -108,14 +114,21 @@ def test_terminal_status_is_kept_and_a_late_fill_still_counts(database: Database
     # ADR 0001: the status follows the order lifecycle table (canceled is final); the fill counts.
     cid = "b3-1-BTCTRY-buy-1"
     with database.unit_of_work() as uow:
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
-        uow.record(EventType.ORDER_CANCELED, {"client_order_id": cid, "ts_ms": T0 + 1})
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
+        uow.record(from_mapping(EventType.ORDER_CANCELED, {"client_order_id": cid, "ts_ms": T0 + 1}))
         uow.record(
-            EventType.ORDER_ACCEPTED, {"client_order_id": cid, "exchange_order_id": "ex-1", "ts_ms": T0 + 2}
+            from_mapping(
+                EventType.ORDER_ACCEPTED,
+                {"client_order_id": cid, "exchange_order_id": "ex-1", "ts_ms": T0 + 2},
+            )
         )
-        uow.record(EventType.ORDER_MARKED_UNKNOWN, {"client_order_id": cid, "ts_ms": T0 + 3, "message": "?"})
+        uow.record(
+            from_mapping(
+                EventType.ORDER_MARKED_UNKNOWN, {"client_order_id": cid, "ts_ms": T0 + 3, "message": "?"}
+            )
+        )
         assert uow.orders.by_status(OrderStatus.CANCELED)[0].client_order_id == cid
-        uow.record(EventType.ORDER_FILLED, fill_payload())
+        uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload()))
         uow.commit()
     order = database.orders.by_exchange_id("ex-1")
     assert order is not None and order.status is OrderStatus.CANCELED
@@ -125,7 +138,7 @@ def test_terminal_status_is_kept_and_a_late_fill_still_counts(database: Database
 def test_fill_for_an_unknown_order_still_counts(database: Database) -> None:
     with database.unit_of_work() as uow:
         seed(uow)
-        assert uow.record(EventType.ORDER_FILLED, fill_payload(client_order_id=None))
+        assert uow.record(from_mapping(EventType.ORDER_FILLED, fill_payload(client_order_id=None)))
         uow.commit()
     assert database.orders.all() == []
     assert database.fills.all()[0].client_order_id is None
@@ -135,17 +148,19 @@ def test_fill_for_an_unknown_order_still_counts(database: Database) -> None:
 def test_status_event_for_a_missing_order_fails_and_records_nothing(database: Database) -> None:
     with database.unit_of_work() as uow:
         with pytest.raises(StoreError, match="no order 'nope'"):
-            uow.record(EventType.ORDER_CANCELED, {"client_order_id": "nope", "ts_ms": T0})
+            uow.record(from_mapping(EventType.ORDER_CANCELED, {"client_order_id": "nope", "ts_ms": T0}))
         uow.commit()
     assert database.events.count() == 0
 
 
 def test_rejected_records_last_error(database: Database) -> None:
     with database.unit_of_work() as uow:
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload())
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
         uow.record(
-            EventType.ORDER_REJECTED,
-            {"client_order_id": "b3-1-BTCTRY-buy-1", "ts_ms": T0, "code": 1055, "message": "balance"},
+            from_mapping(
+                EventType.ORDER_REJECTED,
+                {"client_order_id": "b3-1-BTCTRY-buy-1", "ts_ms": T0, "code": 1055, "message": "balance"},
+            )
         )
         uow.commit()
     row = database.connection.execute("SELECT status, last_error FROM orders").fetchone()
@@ -154,13 +169,15 @@ def test_rejected_records_last_error(database: Database) -> None:
 
 def test_floats_are_refused(database: Database) -> None:
     with database.unit_of_work() as uow, pytest.raises(TypeError, match="float"):
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload(price=1400000.0))
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload(price=1400000.0)))
 
 
 def test_balances_are_seeded_once(database: Database) -> None:
     with database.unit_of_work() as uow:
         seed(uow, TRY="100000")
-        assert not uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(5)}})
+        assert not uow.record(
+            from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(5)}})
+        )
         uow.commit()
     assert database.balances.all() == {"TRY": Decimal("100000")}
 
@@ -175,8 +192,8 @@ def test_cycles_decisions_and_state(database: Database) -> None:
     assert database.state.get("kill_switch") == "off" and database.state.get("missing") is None
     with database.unit_of_work() as uow:
         again = {"cycle_id": 1, "ts_ms": T0, "stage": "stage3", "mode": "paper"}
-        assert not uow.record(EventType.CYCLE_STARTED, again)
-        assert not uow.record(EventType.DECISION_RECORDED, _decision_again())
+        assert not uow.record(from_mapping(EventType.CYCLE_STARTED, again))
+        assert not uow.record(from_mapping(EventType.DECISION_RECORDED, _decision_again()))
         uow.commit()
 
 

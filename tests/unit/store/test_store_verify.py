@@ -7,6 +7,7 @@ from store_builders import T0, fill_payload, healthy_ledger, submit_payload
 
 from bot.domain.events import EventType
 from bot.store import Database, ledger_summary, render_summary, verify_ledger
+from bot.store.ledger_events import from_mapping
 
 
 def test_healthy_ledger_verifies(database: Database) -> None:
@@ -78,12 +79,16 @@ def test_deleted_event_is_a_gap(database: Database) -> None:
 def test_summary_renders_the_ledger(database: Database) -> None:
     healthy_ledger(database)
     with database.unit_of_work() as uow:
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload("b3-2-BTCTRY-buy-1", cycle_id=2))
         uow.record(
-            EventType.ORDER_FILLED,
-            fill_payload(
-                "t-9", client_order_id="b3-2-BTCTRY-buy-1", quantity=Decimal("0.0002"), ts_ms=T0 + 9
-            ),
+            from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload("b3-2-BTCTRY-buy-1", cycle_id=2))
+        )
+        uow.record(
+            from_mapping(
+                EventType.ORDER_FILLED,
+                fill_payload(
+                    "t-9", client_order_id="b3-2-BTCTRY-buy-1", quantity=Decimal("0.0002"), ts_ms=T0 + 9
+                ),
+            )
         )
         uow.commit()
     summary = ledger_summary(database)

@@ -13,6 +13,7 @@ from store_builders import T0, healthy_ledger, submit_payload
 import bot.store.verify as verify
 from bot.domain.events import EventType
 from bot.store import Database, StoreError, event_log, verify_ledger
+from bot.store.ledger_events import from_mapping
 from bot.store.payloads import Payload, dumps, loads
 
 REAL_SCRATCH = verify._scratch
@@ -102,14 +103,18 @@ def half_done_ledger(database: Database) -> None:
     (so its replay must be rolled back), then a healthy event."""
     healthy_ledger(database)
     with database.unit_of_work() as uow:
-        uow.record(EventType.ORDER_SUBMIT_REQUESTED, submit_payload("b3-2-BTCTRY-buy-1", cycle_id=2))
+        uow.record(
+            from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload("b3-2-BTCTRY-buy-1", cycle_id=2))
+        )
         uow.commit()
     append_raw(database, "StateChanged", '{"key": "zzz", "ts_ms": 1700000005000, "value": "x"}')
     append_raw(
         database, "OrderAccepted", dumps({"client_order_id": "b3-2-BTCTRY-buy-1", "ts_ms": T0 + 5_000})
     )
     with database.unit_of_work() as uow:
-        uow.record(EventType.STATE_CHANGED, {"key": "kill_switch", "value": "on", "ts_ms": T0 + 6_000})
+        uow.record(
+            from_mapping(EventType.STATE_CHANGED, {"key": "kill_switch", "value": "on", "ts_ms": T0 + 6_000})
+        )
         uow.commit()
 
 
@@ -137,7 +142,9 @@ def test_a_payload_that_does_not_parse_is_named_and_the_replay_goes_on(database:
     append_raw(database, "StateChanged", '{"key": "k", "ts_ms": 1700000005000, "value": 1.5}')
     append_raw(database, "StateChanged", "not json")
     with database.unit_of_work() as uow:
-        uow.record(EventType.STATE_CHANGED, {"key": "kill_switch", "value": "on", "ts_ms": T0 + 6_000})
+        uow.record(
+            from_mapping(EventType.STATE_CHANGED, {"key": "kill_switch", "value": "on", "ts_ms": T0 + 6_000})
+        )
         uow.commit()
     recorder = Recorder()
     assert verify_ledger(database, observers=[recorder]).problems == [
@@ -172,10 +179,12 @@ def test_a_scratch_ledger_that_runs_out_of_room_stops_verify_instead_of_blaming_
     database: Database, monkeypatch
 ) -> None:
     with database.unit_of_work() as uow:
-        uow.record(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(1000)}})
+        uow.record(from_mapping(EventType.BALANCES_SEEDED, {"ts_ms": T0, "balances": {"TRY": Decimal(1000)}}))
         for cycle in range(1, 200):
             uow.record(
-                EventType.CYCLE_STARTED, {"cycle_id": cycle, "ts_ms": T0, "stage": "3", "mode": "paper"}
+                from_mapping(
+                    EventType.CYCLE_STARTED, {"cycle_id": cycle, "ts_ms": T0, "stage": "3", "mode": "paper"}
+                )
             )
         uow.commit()
 
@@ -231,7 +240,7 @@ def several_cycles_tampered(database: Database) -> None:
     with database.unit_of_work() as uow:
         for cycle in range(2, 9):
             started = {"cycle_id": cycle, "ts_ms": T0 + cycle, "stage": "stage3", "mode": "paper"}
-            uow.record(EventType.CYCLE_STARTED, started)
+            uow.record(from_mapping(EventType.CYCLE_STARTED, started))
         uow.commit()
     conn = database.connection
     conn.execute("UPDATE cycles SET mode = 'live' WHERE cycle_id = 5")

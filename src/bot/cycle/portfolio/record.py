@@ -22,12 +22,12 @@ from bot.cycle.portfolio.governor import Governance
 from bot.cycle.portfolio.memory import PortfolioMemory, save_memory
 from bot.cycle.portfolio.valuation import KEY as VALUATION_KEY
 from bot.cycle.portfolio.valuation import ValuationRecord
-from bot.domain.events import EventType
 from bot.domain.money import canonical
 from bot.obs.metrics import Metrics
 from bot.risk.capital import CapitalState
 from bot.risk.kill_switch import KillSwitch, tripped_by_rule
 from bot.store import UnitOfWork
+from bot.store.ledger_events import KillSwitchChanged, RiskModeChanged, UniverseChanged
 from bot.strategy.universe import UniverseChange
 
 log = logging.getLogger("bot.portfolio")
@@ -59,28 +59,26 @@ def record_portfolio(uow: UnitOfWork, memory: PortfolioMemory, report: Portfolio
     save_memory(uow, memory, now)
     for source, t in report.governance.transitions:
         uow.record(
-            EventType.RISK_MODE_CHANGED,
-            {
-                "source": source,
-                "from_mode": t.from_mode.value,
-                "to_mode": t.to_mode.value,
-                "causes": list(t.causes),
-                "cycle_id": report.cycle_id,
-                "ts_ms": now,
-            },
+            RiskModeChanged(
+                source=source,
+                from_mode=t.from_mode.value,
+                to_mode=t.to_mode.value,
+                causes=tuple(t.causes),
+                cycle_id=report.cycle_id,
+                ts_ms=now,
+            )
         )
     change = report.universe_change
     if change.added or change.removed:
         uow.record(
-            EventType.UNIVERSE_CHANGED,
-            {
-                "added": list(change.added),
-                "removed": list(change.removed),
-                "reasons": dict(change.reasons),
-                "members": list(report.members),
-                "cycle_id": report.cycle_id,
-                "ts_ms": now,
-            },
+            UniverseChanged(
+                added=tuple(change.added),
+                removed=tuple(change.removed),
+                reasons=dict(change.reasons),
+                members=tuple(report.members),
+                cycle_id=report.cycle_id,
+                ts_ms=now,
+            )
         )
     if report.kill_reason is None:
         return False
@@ -89,8 +87,7 @@ def record_portfolio(uow: UnitOfWork, memory: PortfolioMemory, report: Portfolio
     if switch is None:  # already engaged: latched, nothing changes
         return False
     uow.record(
-        EventType.KILL_SWITCH_CHANGED,
-        {"switch": switch.to_json(), "action": "tripped", "note": report.kill_reason, "ts_ms": now},
+        KillSwitchChanged(switch=switch.to_json(), action="tripped", note=report.kill_reason, ts_ms=now)
     )
     return True
 

@@ -45,7 +45,7 @@ from bot.domain.orders import Fill
 from bot.risk.kill_switch import AUTO_PREFIX, RULE_HARD_DRAWDOWN
 from bot.store import Database, StoreError
 from bot.store.event_log import iterate, rows_of_type
-from bot.store.fill_projection import fill_from
+from bot.store.ledger_events import BalancesSeeded, OrderFilled
 from bot.store.payloads import Fields, Payload, loads
 
 MAX_PROBLEMS = 20
@@ -106,14 +106,13 @@ class _Walk:
         elif event_type in _READ_FROM_EQUITY and self.incomplete is not None:
             self.no_loss_read(seq, event_type, payload, self.incomplete.cycle_id)
         if event_type == _BALANCES_SEEDED and not self.seeded:  # the first seed holds
-            self.opening = dict(Fields(event_type, payload).decimal_mapping("balances"))
+            self.opening = dict(BalancesSeeded.parse(Fields(event_type, payload)).balances)
             self.seeded = True
         elif event_type == _ORDER_FILLED:
-            fields = Fields(event_type, payload)
-            fill = fill_from(fields)  # read now, so that a bad fill is reported at its place
+            filled = _filled(Fields(event_type, payload))  # read now: a bad fill is reported at its place
             if self.running is not None:  # before, the books read it back when they open
-                self.new_fills.append(fill)
-            self.pairs[fill.symbol] = TradedPair(fields.text("base"), fields.text("quote"))
+                self.new_fills.append(filled.fill)
+            self.pairs[filled.fill.symbol] = TradedPair(filled.base, filled.quote)
         elif event_type == _STATE_CHANGED:
             key, text = str(payload.get("key")), str(payload.get("value"))
             if key == VALUATION_KEY:
@@ -308,7 +307,7 @@ def _fills_through(connection: sqlite3.Connection, seq: int) -> list[Fill]:
     fills = []
     for _, _, event_type, text, _, _ in rows_of_type(connection, _ORDER_FILLED, through_seq=seq):
         try:
-            fills.append(fill_from(Fields(event_type, loads(text))))
+            fills.append(_filled(Fields(event_type, loads(text))).fill)
         except (StoreError, ValueError):
             continue  # reported at its place in the walk
     return fills
@@ -354,3 +353,10 @@ def _state_text(state: EquityState | None) -> str:
         f"peak {exact_text(state.peak_equity)}, day from {state.day_start_ms} at"
         f" {exact_text(state.day_start_equity)}"
     )
+
+
+def _filled(fields: Fields) -> OrderFilled:
+    """An OrderFilled payload, checked as the projection checks it; raises StoreError."""
+    filled = OrderFilled.parse(fields)
+    filled.check()
+    return filled
