@@ -42,8 +42,10 @@ from bot.domain.orders import Side, SubmitOrder
 from bot.exchange.btcturk import AsyncBtcturkClient, BtcturkClient, Credentials, RetryPolicy
 from bot.exchange.btcturk.auth import auth_headers
 from bot.exchange.btcturk.bridge import AsyncClientBridge
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.btcturk.rate_limit import BTCTURK_LIMITS, RateLimiter, RateLimits, WindowRule
 from bot.exchange.btcturk.ws import MarketFeed
+from bot.exchange.btcturk.ws.feed import FeedOptions
 from bot.sim.ws import frames
 
 REPO = Path(__file__).resolve().parent.parent
@@ -174,8 +176,7 @@ def client_overhead(bodies: dict[tuple[str, str], bytes], calls: int) -> None:
         base_url="http://exchange.bench",
         credentials=CREDENTIALS,
         transport=transport,
-        retry=RetryPolicy(max_attempts=1),
-        limiter=RateLimiter(unbounded),
+        policy=CallPolicy(retry=RetryPolicy(max_attempts=1), limiter=RateLimiter(unbounded)),
     )
     raw = httpx.Client(base_url="http://exchange.bench", transport=transport)
     counter = iter(range(10**9))
@@ -319,7 +320,10 @@ def ws_feed_rate(messages: int) -> None:
     try:
         port = port_q.get(timeout=30)
         feed = MarketFeed(
-            f"ws://127.0.0.1:{port}", ["BTCTRY"], clock=wall_ms, max_queue=messages + 10, trades=False
+            f"ws://127.0.0.1:{port}",
+            ["BTCTRY"],
+            clock=wall_ms,
+            options=FeedOptions(max_queue=messages + 10, trades=False),
         )
         feed.start()
         deadline = time.monotonic() + 120

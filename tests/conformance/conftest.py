@@ -21,6 +21,7 @@ from bot.domain.orders import SubmitAck, SubmitOrder
 from bot.exchange.btcturk.async_client import AsyncBtcturkClient
 from bot.exchange.btcturk.auth import Credentials
 from bot.exchange.btcturk.bridge import AsyncClientBridge
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.exchange.errors import UncertainOutcome
 from bot.exchange.gateway import ExchangeGateway
@@ -83,7 +84,7 @@ def _client(
         transport=transport() if transport else None,
         now_ms=clock.now_ms,
         sleep=clock.sleep,
-        rng=random.Random(1),
+        policy=CallPolicy(rng=random.Random(1)),
     )
 
 
@@ -118,7 +119,7 @@ def _async_client(
             transport=transport() if transport else None,
             now_ms=clock.now_ms,
             sleep=clock.async_sleep,
-            rng=random.Random(1),
+            policy=CallPolicy(rng=random.Random(1)),
         )
     )
 

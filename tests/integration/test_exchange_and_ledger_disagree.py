@@ -19,6 +19,7 @@ from bot.domain.account import AccountSnapshot, Balance
 from bot.domain.events import EventType
 from bot.domain.orders import OrderStatus, Side, SubmitOrder
 from bot.exchange.btcturk.auth import Credentials
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.execution.opening import seed_opening_balances
 from bot.sim import SimAccount, SimConfig
@@ -39,7 +40,7 @@ def client(url: str) -> BtcturkClient:
         timeout_s=5,
         now_ms=lambda: time.time_ns() // 1_000_000,
         sleep=lambda s: None,
-        rng=random.Random(1),
+        policy=CallPolicy(rng=random.Random(1)),
     )
 
 

@@ -21,6 +21,7 @@ import pytest
 from bot.app.stream import wall_ms
 from bot.domain.market import BookLevel
 from bot.exchange.btcturk.ws import MarketFeed
+from bot.exchange.btcturk.ws.feed import FeedOptions
 from bot.sim import SimAccount, SimConfig
 from bot.sim.fault_profile import FaultProfile
 from bot.testing.cycles import cycle_settings, run_on
@@ -144,7 +145,12 @@ def _eventually(condition, timeout_s: float, what: str) -> None:
 
 def test_ws_chaos_the_book_matches_the_simulators_after_reconnects(chaotic_simulator):
     url = chaotic_simulator.url
-    feed = MarketFeed(url.replace("http://", "ws://") + "/", ["BTCTRY"], clock=wall_ms, backoff=(0.05, 0.5))
+    feed = MarketFeed(
+        url.replace("http://", "ws://") + "/",
+        ["BTCTRY"],
+        clock=wall_ms,
+        options=FeedOptions(backoff=(0.05, 0.5)),
+    )
     feed.start()
     try:
         _eventually(lambda: feed.stats().connects >= 3, 20, "two reconnects under ws-chaos")

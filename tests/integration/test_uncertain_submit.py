@@ -14,6 +14,7 @@ from bot.domain.decisions import Decision, DecisionLayer, ReasonCode, Verdict, a
 from bot.domain.intents import SubmitIntent
 from bot.domain.orders import OrderStatus, Side
 from bot.exchange.btcturk.auth import Credentials
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.execution.executor import Executor, PlannedAction
 from bot.execution.observer import NullObserver
@@ -66,7 +67,7 @@ def test_lost_submit_response_is_found_by_lookup_and_never_sent_twice(simulator,
         transport=transport,
         now_ms=lambda: time.time_ns() // 1_000_000,
         sleep=lambda s: None,
-        rng=random.Random(1),
+        policy=CallPolicy(rng=random.Random(1)),
     )
     clock = SystemClock()
     with Database.open(tmp_path / "bot.sqlite") as db:

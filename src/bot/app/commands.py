@@ -58,6 +58,14 @@ def settings_for_ledger(db_path: Path) -> Settings:
     return load_settings(None, {}, {"store.path": str(db_path)}).settings
 
 
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """How many cycles a run makes (0: until stopped) and how far apart."""
+
+    max_cycles: int
+    cycle_seconds: float
+
+
 def check_live_target(settings: Settings, confirmed_real_exchange: bool) -> None:
     """Live against the real BTCTurk host needs the config arming *and* a command-line flag."""
     host = urlparse(settings.exchange.base_url).hostname or ""
@@ -102,17 +110,8 @@ def run_stage(
                     interval_events=settings.store.integrity_check_events,
                     batch_cycles=backtest_batch(settings),
                 )
-                results, unresolved = _run_on(
-                    db,
-                    settings,
-                    stage,
-                    metrics,
-                    token,
-                    guard,
-                    loop=loop,
-                    max_cycles=max_cycles,
-                    cycle_seconds=cycle_seconds,
-                )
+                cadence = Cadence(max_cycles=max_cycles if loop else 1, cycle_seconds=cycle_seconds)
+                results, unresolved = _run_on(db, settings, stage, metrics, (token, guard), cadence)
         finally:
             if server is not None:
                 server.close()
@@ -131,18 +130,17 @@ def _run_on(
     settings: Settings,
     stage: str,
     metrics: Metrics,
-    token: int,
-    guard: LedgerGuard,
-    *,
-    loop: bool,
-    max_cycles: int,
-    cycle_seconds: float,
+    ownership: tuple[int, LedgerGuard],
+    cadence: Cadence,
 ) -> tuple[LoopTally, int]:
+    """Build the runtime, recover, and run the cycles; `ownership`: this run's fencing token and
+    the guard of the ledger it holds."""
     from bot.app.composition import build_runtime
     from bot.app.loop import LoopPlan, StopFlag, run_cycles, stop_on_signals
     from bot.execution.recovery import recover
     from bot.replay import DatasetError
 
+    token, guard = ownership
     built = build_runtime(settings, db, metrics, stage)
     rt = built.runtime
     try:
@@ -150,8 +148,8 @@ def _run_on(
         with log_context(run_id=f"{rt.ledger_id}-{token}"), span("startup_recovery"):
             unresolved = recover(db, rt.resolver)
         plan = LoopPlan(
-            max_cycles=max_cycles if loop else 1,
-            cycle_seconds=cycle_seconds,
+            max_cycles=cadence.max_cycles,
+            cycle_seconds=cadence.cycle_seconds,
             jitter_ratio=settings.loop.jitter_ratio,
             advance=built.advance,
             after_cycle=guard.after_cycle,

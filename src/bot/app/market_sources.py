@@ -176,23 +176,27 @@ def async_btcturk_client(settings: Settings, guards: ExchangeGuards) -> AsyncBtc
 def _client_options(settings: Settings, guards: ExchangeGuards) -> dict[str, Any]:
     """What the sync and async clients of a process share: endpoints, retries, limits, health."""
     from bot.app.stream import wall_ms
+    from bot.exchange.btcturk.engine import CallPolicy
     from bot.exchange.btcturk.policy import RetryPolicy
 
     ex = settings.exchange
-    return {
-        "base_url": ex.base_url,
-        "graph_base_url": ex.graph_base_url,
-        "timeout_s": ex.timeout_s,
-        "now_ms": wall_ms,
-        "rng": random.Random(),
-        "retry": RetryPolicy(
+    policy = CallPolicy(
+        rng=random.Random(),
+        retry=RetryPolicy(
             max_attempts=ex.read_max_attempts,
             base_delay_s=ex.retry_base_delay_s,
             max_delay_s=ex.retry_max_delay_s,
             total_budget_s=ex.retry_budget_s,
         ),
-        "limiter": guards.limiter,
-        "breaker": guards.breaker,
-        "max_clock_skew_ms": ex.max_clock_skew_ms,
-        "max_rate_wait_s": ex.max_rate_wait_s,
+        limiter=guards.limiter,
+        breaker=guards.breaker,
+        max_clock_skew_ms=ex.max_clock_skew_ms,
+        max_rate_wait_s=ex.max_rate_wait_s,
+    )
+    return {
+        "base_url": ex.base_url,
+        "graph_base_url": ex.graph_base_url,
+        "timeout_s": ex.timeout_s,
+        "now_ms": wall_ms,
+        "policy": policy,
     }

@@ -54,16 +54,5 @@ def open_paper_engine(
             order_id = int(order.exchange_order_id)
         else:
             order_id, next_id = next_id, next_id + 1
-        engine.restore_order(
-            ACCOUNT_ID,
-            order_id=order_id,
-            client_order_id=order.client_order_id,
-            symbol=order.symbol,
-            side=order.side,
-            price=order.price,
-            quantity=order.quantity,
-            filled_quantity=order.filled_quantity,
-            created_ms=order.created_ms,
-            resting=order.status in RESTING,
-        )
+        engine.restore_order(ACCOUNT_ID, order, order_id=order_id, resting=order.status in RESTING)
     return engine

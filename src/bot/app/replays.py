@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.app.errors import CommandError
 from bot.replay import DEFAULT_PAIRS, DatasetError, import_ohlcv_to_dir, init_synthetic
+from bot.replay.importer import BookShape, ImportedPair
 
 
 def _ms_to_iso(ms: int) -> str:
@@ -53,12 +54,9 @@ def replay_import(
         result = import_ohlcv_to_dir(
             csv_path,
             out_dir,
+            ImportedPair(symbol=symbol, base=base, quote=quote),
             overwrite=overwrite,
-            symbol=symbol,
-            base=base,
-            quote=quote,
-            price_scale_factor=price_scale_factor,
-            spread_bps=spread_bps,
+            book=BookShape(price_scale_factor=price_scale_factor, spread_bps=spread_bps),
             start_ms=start_ms,
             end_ms=end_ms,
         )

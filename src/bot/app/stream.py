@@ -86,15 +86,15 @@ def open_stream(
     now_ms: Callable[[], int],
     credentials: Credentials | None,
 ) -> Stream:
-    from bot.exchange.btcturk.ws.feed import MarketFeed
+    from bot.exchange.btcturk.ws.feed import FeedOptions, MarketFeed
 
     md = settings.market_data
     feed = MarketFeed(
         md.ws_url,
         settings.universe.symbols,
         clock=now_ms,
-        rng=random.Random(),
         credentials=credentials,
+        options=FeedOptions(rng=random.Random()),
     )
     feed.start()
     market = StreamFirstMarketData(

@@ -3,12 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from bot.config.sections import (
+    CapitalSettings,
+    ExchangeSettings,
+    MarketDataSettings,
+    PaperSettings,
+    RiskSettings,
+    SafetySettings,
+    StoreSettings,
+    StrategySettings,
+    UniverseSettings,
+)
 from bot.config.values import LOOPBACK_HOSTS, url_host
 
-if TYPE_CHECKING:
-    from bot.config.schema import Settings
+
+class Settings(Protocol):
+    """The keys these rules read; `bot.config.schema.Settings` has them (and imports this module,
+    so this module names what it needs rather than importing the schema back)."""
+
+    @property
+    def mode(self) -> str: ...
+    @property
+    def exchange(self) -> ExchangeSettings: ...
+    @property
+    def market_data(self) -> MarketDataSettings: ...
+    @property
+    def universe(self) -> UniverseSettings: ...
+    @property
+    def strategy(self) -> StrategySettings: ...
+    @property
+    def risk(self) -> RiskSettings: ...
+    @property
+    def capital(self) -> CapitalSettings: ...
+    @property
+    def safety(self) -> SafetySettings: ...
+    @property
+    def paper(self) -> PaperSettings: ...
+    @property
+    def store(self) -> StoreSettings: ...
 
 
 class CrossFieldProblems(ValueError):

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot.domain.market import OrderBook, Ticker
+from bot.domain.quotes import SymbolQuote
 from bot.domain.symbols import PairRules
-from bot.exchange.btcturk.ws.quotes import SymbolQuote
 from bot.exchange.gateway import MarketDataSource
 
 VOLUME_REFRESH_MS = 60_000  # the stream carries no 24 h volume; REST supplies it at most once a minute

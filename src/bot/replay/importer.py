@@ -52,21 +52,37 @@ class ImportResult:
         return sum(gap.missing_steps for gap in self.gaps)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportedPair:
+    """The pair an import creates. `tick_size` defaults to one unit of `price_scale`, `min_price`
+    to the tick, `max_price` to 10x the highest scaled high."""
+
+    symbol: str
+    base: str
+    quote: str
+    quantity_scale: int = 8
+    price_scale: int = 0
+    tick_size: Decimal | None = None
+    min_notional: Decimal = Decimal("99.91")
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookShape:
+    """How a bar becomes a top of book: prices times `price_scale_factor`, a spread of
+    `spread_bps` around the close, and `depth_ratio` of the bar's volume on each side."""
+
+    price_scale_factor: Decimal = Decimal(1)
+    spread_bps: Decimal = Decimal(5)
+    depth_ratio: Decimal = Decimal("0.05")
+
+
 def import_ohlcv(
     csv_path: Path | str,
+    pair: ImportedPair,
     *,
-    symbol: str,
-    base: str,
-    quote: str,
-    price_scale_factor: Decimal = Decimal(1),
-    spread_bps: Decimal = Decimal(5),
-    depth_ratio: Decimal = Decimal("0.05"),
-    quantity_scale: int = 8,
-    price_scale: int = 0,
-    tick_size: Decimal | None = None,
-    min_notional: Decimal = Decimal("99.91"),
-    min_price: Decimal | None = None,
-    max_price: Decimal | None = None,
+    book: BookShape = BookShape(),  # frozen: one shared default is safe
     name: str | None = None,
     skip_malformed: bool = False,
     start_ms: int | None = None,
@@ -74,12 +90,11 @@ def import_ohlcv(
 ) -> ImportResult:
     """Import an OHLCV CSV as a one-pair dataset; the step is the most common timestamp difference.
 
-    `tick_size` defaults to one unit of `price_scale`, `min_price` to the tick, `max_price` to 10x
-    the highest scaled high; `start_ms`/`end_ms` keep the bars in [start, end). Raises ValueError
-    for a factor or spread <= 0 or a depth ratio outside
-    (0, 1]; DatasetError (file, line) for a malformed row (unless `skip_malformed`), fewer than two
-    usable rows, or a price outside the given band.
+    `start_ms`/`end_ms` keep the bars in [start, end). Raises ValueError for a factor or spread
+    <= 0 or a depth ratio outside (0, 1]; DatasetError (file, line) for a malformed row (unless
+    `skip_malformed`), fewer than two usable rows, or a price outside the given band.
     """
+    price_scale_factor, spread_bps, depth_ratio = book.price_scale_factor, book.spread_bps, book.depth_ratio
     if price_scale_factor <= 0 or spread_bps <= 0 or not 0 < depth_ratio <= 1:
         raise ValueError("price_scale_factor and spread_bps must be > 0, depth_ratio in (0, 1]")
     path = Path(csv_path)
@@ -90,21 +105,23 @@ def import_ohlcv(
     if len(read.bars) < 2:
         raise DatasetError(path, f"only {len(read.bars)} usable row(s)", "import at least two bars")
     step_ms = infer_step_ms([bar.ts_ms for bar in read.bars])
-    tick = tick_size if tick_size is not None else Decimal(1).scaleb(-price_scale)
+    tick = pair.tick_size if pair.tick_size is not None else Decimal(1).scaleb(-pair.price_scale)
     highest = max(bar.high for bar in read.bars) * price_scale_factor
+    ceiling = ceil_to_step(highest * _MAX_PRICE_HEADROOM, tick)
     rules = PairRules(
-        symbol=symbol,
-        base=base,
-        quote=quote,
-        quantity_scale=quantity_scale,
-        price_scale=price_scale,
+        symbol=pair.symbol,
+        base=pair.base,
+        quote=pair.quote,
+        quantity_scale=pair.quantity_scale,
+        price_scale=pair.price_scale,
         tick_size=tick,
-        min_notional=min_notional,
-        min_price=tick if min_price is None else min_price,
-        max_price=ceil_to_step(highest * _MAX_PRICE_HEADROOM, tick) if max_price is None else max_price,
+        min_notional=pair.min_notional,
+        min_price=tick if pair.min_price is None else pair.min_price,
+        max_price=ceiling if pair.max_price is None else pair.max_price,
     )
     model = _BookModel(rules=rules, factor=price_scale_factor, spread_bps=spread_bps, depth_ratio=depth_ratio)
     rows = model.rows(path, read.bars)
+    symbol = pair.symbol
     dataset_name = name or f"{symbol.lower()}-{path.stem}"
     return ImportResult(
         dataset=Dataset(name=dataset_name, step_ms=step_ms, pairs={symbol: rules}, rows={symbol: rows}),
@@ -185,20 +202,25 @@ def _nearest_tick(price: Decimal, tick: Decimal) -> Decimal:
 
 
 def import_ohlcv_to_dir(
-    csv_path: Path | str, out_dir: Path | str, *, overwrite: bool = False, **params: Any
+    csv_path: Path | str,
+    out_dir: Path | str,
+    pair: ImportedPair,
+    *,
+    overwrite: bool = False,
+    book: BookShape = BookShape(),  # frozen: one shared default is safe
+    **options: Any,
 ) -> ImportResult:
-    """`import_ohlcv(csv_path, **params)` written to `out_dir` with `write_dataset`.
+    """`import_ohlcv(csv_path, pair, book=book, **options)` written to `out_dir` with `write_dataset`.
 
     The manifest's `source` records the file, the scaling, the model and the gaps found.
     """
-    result = import_ohlcv(csv_path, **params)
+    result = import_ohlcv(csv_path, pair, book=book, **options)
     dataset = result.dataset
-    rules = next(iter(dataset.pairs.values()))
     source = (
-        f"import_ohlcv {Path(csv_path).name} symbol={rules.symbol}"
-        f" price_scale_factor={canonical(params.get('price_scale_factor', Decimal(1)))}"
-        f" spread_bps={canonical(params.get('spread_bps', Decimal(5)))}"
-        f" depth_ratio={canonical(params.get('depth_ratio', Decimal('0.05')))}"
+        f"import_ohlcv {Path(csv_path).name} symbol={pair.symbol}"
+        f" price_scale_factor={canonical(book.price_scale_factor)}"
+        f" spread_bps={canonical(book.spread_bps)}"
+        f" depth_ratio={canonical(book.depth_ratio)}"
         f" rows_read={result.rows_read} rows_skipped={result.rows_skipped}"
         f" gaps={len(result.gaps)} missing_steps={result.missing_steps}"
     )

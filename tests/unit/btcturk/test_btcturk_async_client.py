@@ -20,6 +20,7 @@ from bot.exchange.btcturk import (
     WindowRule,
     sign,
 )
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.errors import Throttled, Transient, UncertainOutcome
 from bot.testing import FakeClock
 
@@ -62,14 +63,17 @@ def clients(
         seen.append(request)
         return handler(request)
 
+    policy: dict[str, Any] = {
+        "rng": random.Random(42),
+        "retry": RetryPolicy(max_attempts=4, base_delay_s=0.5, max_delay_s=2.0, total_budget_s=30.0),
+        **shared,
+    }
     common: dict[str, Any] = {
         "base_url": "http://exchange.test",
         "credentials": Credentials(API_KEY, SECRET),
         "transport": httpx.MockTransport(recording),
         "now_ms": clock.now_ms,
-        "rng": random.Random(42),
-        "retry": RetryPolicy(max_attempts=4, base_delay_s=0.5, max_delay_s=2.0, total_budget_s=30.0),
-        **shared,
+        "policy": CallPolicy(**policy),
     }
     return (
         BtcturkClient(sleep=clock.sleep, **common),

@@ -5,6 +5,7 @@ import httpx
 import pytest
 
 from bot.exchange.btcturk import BtcturkClient, CircuitBreaker, RetryPolicy
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.errors import CircuitOpen, NotSent, Rejected, Transient
 from bot.testing import FakeClock
 
@@ -113,9 +114,11 @@ def client_with(
         transport=httpx.MockTransport(handler),
         now_ms=wall.now_ms,
         sleep=wall.sleep,
-        rng=random.Random(1),
-        retry=RetryPolicy(max_attempts=2, base_delay_s=0.1, max_delay_s=0.1, total_budget_s=5),
-        breaker=breaker,
+        policy=CallPolicy(
+            rng=random.Random(1),
+            retry=RetryPolicy(max_attempts=2, base_delay_s=0.1, max_delay_s=0.1, total_budget_s=5),
+            breaker=breaker,
+        ),
     )
     return client, seen, wall.sleeps
 

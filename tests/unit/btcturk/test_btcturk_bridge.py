@@ -10,6 +10,7 @@ import pytest
 from bot.cycle.gather import gather_market
 from bot.exchange.btcturk import AsyncBtcturkClient, RetryPolicy
 from bot.exchange.btcturk.bridge import AsyncClientBridge, EventLoopThread
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.errors import Rejected
 from bot.testing import FakeClock
 
@@ -36,7 +37,7 @@ def bridge_over(handler) -> AsyncClientBridge:
             base_url="http://exchange.test",
             transport=httpx.MockTransport(handler),
             sleep=no_sleep,
-            retry=RetryPolicy(max_attempts=1),
+            policy=CallPolicy(retry=RetryPolicy(max_attempts=1)),
         )
     )
 

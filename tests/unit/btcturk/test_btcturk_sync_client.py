@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.orders import Side, SubmitOrder
 from bot.exchange.btcturk import BtcturkClient, Credentials, RetryPolicy, sign
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.errors import AuthError, Rejected, Transient, UncertainOutcome
 from bot.testing import FakeClock
 
@@ -51,8 +52,10 @@ def make_client(
         transport=httpx.MockTransport(recorder),
         now_ms=clock.now_ms,
         sleep=clock.sleep,
-        rng=random.Random(42),
-        retry=RetryPolicy(max_attempts=attempts, base_delay_s=0.5, max_delay_s=2.0, total_budget_s=30.0),
+        policy=CallPolicy(
+            rng=random.Random(42),
+            retry=RetryPolicy(max_attempts=attempts, base_delay_s=0.5, max_delay_s=2.0, total_budget_s=30.0),
+        ),
     )
     return client, recorder, clock
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from bot.domain.market import BookLevel, OrderBook, Ticker
-from bot.exchange.btcturk.ws.quotes import SymbolQuote
+from bot.domain.quotes import SymbolQuote
 from bot.exchange.ingestion import StreamFirstMarketData
 from bot.testing import FakeClock
 from bot.testing.builders import btctry_rules

@@ -14,6 +14,9 @@ from bot.replay import (
     load_dataset,
     read_manifest,
 )
+from bot.replay.importer import BookShape, ImportedPair
+
+BTCTRY = ImportedPair(symbol="BTCTRY", base="BTC", quote="TRY")
 
 HEADER = "timestamp,open,high,low,close,volume"
 MINUTE_MS = 60_000
@@ -33,9 +36,7 @@ def _write_csv(tmp_path: Path) -> Path:
 
 
 def _import(path: Path) -> ImportResult:
-    return import_ohlcv(
-        path, symbol="BTCTRY", base="BTC", quote="TRY", price_scale_factor=Decimal(35), spread_bps=Decimal(4)
-    )
+    return import_ohlcv(path, BTCTRY, book=BookShape(price_scale_factor=Decimal(35), spread_bps=Decimal(4)))
 
 
 def test_a_malformed_row_is_named_by_file_and_line(tmp_path: Path) -> None:
@@ -52,11 +53,8 @@ def test_a_malformed_row_is_named_by_file_and_line(tmp_path: Path) -> None:
 def test_skipped_rows_are_counted_and_gaps_reported(tmp_path: Path) -> None:
     result = import_ohlcv(
         _write_csv(tmp_path),
-        symbol="BTCTRY",
-        base="BTC",
-        quote="TRY",
-        price_scale_factor=Decimal(35),
-        spread_bps=Decimal(4),
+        BTCTRY,
+        book=BookShape(price_scale_factor=Decimal(35), spread_bps=Decimal(4)),
         skip_malformed=True,
     )
 
@@ -76,12 +74,8 @@ def test_skipped_rows_are_counted_and_gaps_reported(tmp_path: Path) -> None:
 def test_prices_are_scaled_and_the_book_is_modelled(tmp_path: Path) -> None:
     result = import_ohlcv(
         _write_csv(tmp_path),
-        symbol="BTCTRY",
-        base="BTC",
-        quote="TRY",
-        price_scale_factor=Decimal(35),
-        spread_bps=Decimal(4),
-        depth_ratio=Decimal("0.05"),
+        BTCTRY,
+        book=BookShape(price_scale_factor=Decimal(35), spread_bps=Decimal(4), depth_ratio=Decimal("0.05")),
         skip_malformed=True,
     )
     row = result.dataset.rows["BTCTRY"][0]
@@ -130,11 +124,8 @@ def test_import_to_dir_writes_a_dataset_that_loads(tmp_path: Path) -> None:
     result = import_ohlcv_to_dir(
         _write_csv(tmp_path),
         tmp_path / "out",
-        symbol="BTCTRY",
-        base="BTC",
-        quote="TRY",
-        price_scale_factor=Decimal(35),
-        spread_bps=Decimal(4),
+        BTCTRY,
+        book=BookShape(price_scale_factor=Decimal(35), spread_bps=Decimal(4)),
         skip_malformed=True,
     )
 
@@ -146,11 +137,8 @@ def test_import_to_dir_writes_a_dataset_that_loads(tmp_path: Path) -> None:
 def test_the_real_btc_month_imports(shared_data: Path) -> None:
     result = import_ohlcv(
         shared_data / "btc-perp-20211231-20220201_1m.csv",
-        symbol="BTCTRY",
-        base="BTC",
-        quote="TRY",
-        price_scale_factor=Decimal(35),
-        spread_bps=Decimal(4),
+        BTCTRY,
+        book=BookShape(price_scale_factor=Decimal(35), spread_bps=Decimal(4)),
     )
     rows = result.dataset.rows["BTCTRY"]
 

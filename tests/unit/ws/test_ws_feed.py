@@ -35,6 +35,7 @@ from bot.exchange.btcturk.ws.events import (
     TickerUpdated,
     UserTradeReported,
 )
+from bot.exchange.btcturk.ws.feed import FeedOptions
 from bot.exchange.btcturk.ws.updates import MarketUpdates
 from bot.sim import WallClock
 from bot.sim.ws import WsChaos, WsOptions
@@ -50,9 +51,8 @@ def running_feed(running: RunningSim, **kwargs: object) -> Iterator[MarketFeed]:
         running.ws_url,
         ["BTCTRY"],
         clock=clock.now_ms,
-        backoff=(0.02, 0.1),
-        rng=random.Random(5),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
+        options=FeedOptions(backoff=(0.02, 0.1), rng=random.Random(5)),
     )
     feed.start()
     try:
@@ -175,7 +175,9 @@ def test_login_failure_is_counted() -> None:
 
 
 def test_feed_counts_failed_connects_and_stops_promptly() -> None:
-    feed = MarketFeed("ws://127.0.0.1:9/", ["BTCTRY"], clock=WallClock().now_ms, backoff=(0.01, 0.05))
+    feed = MarketFeed(
+        "ws://127.0.0.1:9/", ["BTCTRY"], clock=WallClock().now_ms, options=FeedOptions(backoff=(0.01, 0.05))
+    )
     feed.start()
     wait_until(lambda: feed.stats().connect_failures >= 2, what="failed connects")
     assert feed.stop(2.0), "the feed's thread ended within the stop's own timeout"
@@ -232,7 +234,12 @@ def test_a_changeset_gap_makes_the_feed_resubscribe_the_book() -> None:
     with serve(handler, "127.0.0.1", 0) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         port = server.socket.getsockname()[1]
-        feed = MarketFeed(f"ws://127.0.0.1:{port}/", ["BTCTRY"], clock=FakeClock(5_000).now_ms, trades=False)
+        feed = MarketFeed(
+            f"ws://127.0.0.1:{port}/",
+            ["BTCTRY"],
+            clock=FakeClock(5_000).now_ms,
+            options=FeedOptions(trades=False),
+        )
         feed.start()
         try:
             wait_until(

@@ -20,8 +20,10 @@ from ws_harness import config, wait_until, ws_simulator
 
 from bot.domain.orders import Side, SubmitOrder
 from bot.exchange.btcturk.auth import Credentials, sign
+from bot.exchange.btcturk.engine import CallPolicy
 from bot.exchange.btcturk.sync_client import BtcturkClient
 from bot.exchange.btcturk.ws import MarketFeed
+from bot.exchange.btcturk.ws.feed import FeedOptions
 from bot.obs import configure_logging
 from bot.obs.redaction import MIN_FRAGMENT
 from bot.testing import FakeClock
@@ -87,9 +89,8 @@ def test_private_websocket_login_logs_no_part_of_key_secret_or_signature(
             running.ws_url,
             ["BTCTRY"],
             clock=clock.now_ms,
-            backoff=(0.02, 0.1),
-            rng=random.Random(5),
             credentials=Credentials(KEY, SECRET),
+            options=FeedOptions(backoff=(0.02, 0.1), rng=random.Random(5)),
         )
         feed.start()
         try:
@@ -128,7 +129,7 @@ def test_signed_rest_requests_log_no_part_of_key_secret_or_signature(
             transport=transport,
             now_ms=clock.now_ms,
             sleep=lambda _: None,
-            rng=random.Random(1),
+            policy=CallPolicy(rng=random.Random(1)),
         )
         try:
             client.balances()

@@ -8,7 +8,6 @@ Share one `RateLimiter` and `CircuitBreaker` with the sync client of the process
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TypeVar
 
@@ -21,8 +20,17 @@ from bot.domain.symbols import PairRules
 from bot.exchange.btcturk import operations as ops
 from bot.exchange.btcturk.auth import Credentials, StampSource
 from bot.exchange.btcturk.breaker import CircuitBreaker
-from bot.exchange.btcturk.engine import CallEngine, Done, Flow, Outcome, Received, Sleep, step, wall_clock_ms
-from bot.exchange.btcturk.policy import RetryPolicy
+from bot.exchange.btcturk.engine import (
+    CallEngine,
+    CallPolicy,
+    Done,
+    Flow,
+    Outcome,
+    Received,
+    Sleep,
+    step,
+    wall_clock_ms,
+)
 from bot.exchange.btcturk.prepare import BaseUrls, PreparedRequest
 from bot.exchange.btcturk.rate_limit import RateLimiter
 from bot.exchange.errors import ExchangeError
@@ -44,23 +52,13 @@ class AsyncBtcturkClient:
         transport: httpx.AsyncBaseTransport | None = None,
         now_ms: Callable[[], int] = wall_clock_ms,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        rng: random.Random | None = None,
-        retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        breaker: CircuitBreaker | None = None,
-        max_clock_skew_ms: int = 1000,
-        max_rate_wait_s: float = 5.0,
+        policy: CallPolicy | None = None,
     ) -> None:
         self._engine = CallEngine(
             urls=BaseUrls(api=base_url, graph=graph_base_url),
             credentials=credentials,
             now_ms=now_ms,
-            rng=rng,
-            retry=retry,
-            limiter=limiter,
-            breaker=breaker,
-            max_clock_skew_ms=max_clock_skew_ms,
-            max_rate_wait_s=max_rate_wait_s,
+            policy=policy,
         )
         self._sleep = sleep
         self._http = httpx.AsyncClient(timeout=timeout_s, transport=transport)

@@ -58,6 +58,23 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallPolicy:
+    """How a client calls: retries, the shared rate budget and circuit breaker, and its limits.
+
+    Pass the same `limiter` and `breaker` to every client of a process (sync and async) so they
+    share one budget and one view of the exchange's health; by default each client has its own.
+    `max_rate_wait_s`: the longest a call waits for the rate budget before it gives up.
+    """
+
+    rng: random.Random | None = None
+    retry: RetryPolicy | None = None
+    limiter: RateLimiter | None = None
+    breaker: CircuitBreaker | None = None
+    max_clock_skew_ms: int = 1000
+    max_rate_wait_s: float = 5.0
+
+
 class CallEngine:
     """Everything the clients share. `now_ms` is wall-clock epoch ms (stamps, retry budget)."""
 
@@ -67,23 +84,19 @@ class CallEngine:
         urls: BaseUrls,
         credentials: Credentials | None,
         now_ms: Callable[[], int],
-        rng: random.Random | None = None,
-        retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        breaker: CircuitBreaker | None = None,
-        max_clock_skew_ms: int = 1000,
-        max_rate_wait_s: float = 5.0,
+        policy: CallPolicy | None = None,
     ) -> None:
+        policy = policy or CallPolicy()
         self.urls = urls
         self.credentials = credentials
         self.now_ms = now_ms
-        self.rng = rng or random.Random()
-        self.retry = retry or RetryPolicy()
-        self.limiter = limiter or RateLimiter()
-        self.breaker = breaker or CircuitBreaker()
+        self.rng = policy.rng or random.Random()
+        self.retry = policy.retry or RetryPolicy()
+        self.limiter = policy.limiter or RateLimiter()
+        self.breaker = policy.breaker or CircuitBreaker()
         self.stamps = StampSource(now_ms)
-        self.max_clock_skew_ms = max_clock_skew_ms
-        self.max_rate_wait_s = max_rate_wait_s
+        self.max_clock_skew_ms = policy.max_clock_skew_ms
+        self.max_rate_wait_s = policy.max_rate_wait_s
 
     # -- clock offset ----------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ bytes and sleeps when a flow asks it to.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
@@ -21,8 +20,17 @@ from bot.domain.symbols import PairRules
 from bot.exchange.btcturk import operations as ops
 from bot.exchange.btcturk.auth import Credentials, StampSource
 from bot.exchange.btcturk.breaker import CircuitBreaker
-from bot.exchange.btcturk.engine import CallEngine, Done, Flow, Outcome, Received, Sleep, step, wall_clock_ms
-from bot.exchange.btcturk.policy import RetryPolicy
+from bot.exchange.btcturk.engine import (
+    CallEngine,
+    CallPolicy,
+    Done,
+    Flow,
+    Outcome,
+    Received,
+    Sleep,
+    step,
+    wall_clock_ms,
+)
 from bot.exchange.btcturk.prepare import BaseUrls, PreparedRequest
 from bot.exchange.btcturk.rate_limit import RateLimiter
 
@@ -46,23 +54,13 @@ class BtcturkClient:
         transport: httpx.BaseTransport | None = None,
         now_ms: Callable[[], int] = wall_clock_ms,
         sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-        retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
-        breaker: CircuitBreaker | None = None,
-        max_clock_skew_ms: int = 1000,
-        max_rate_wait_s: float = 5.0,
+        policy: CallPolicy | None = None,
     ) -> None:
         self._engine = CallEngine(
             urls=BaseUrls(api=base_url, graph=graph_base_url),
             credentials=credentials,
             now_ms=now_ms,
-            rng=rng,
-            retry=retry,
-            limiter=limiter,
-            breaker=breaker,
-            max_clock_skew_ms=max_clock_skew_ms,
-            max_rate_wait_s=max_rate_wait_s,
+            policy=policy,
         )
         self._sleep = sleep
         self._http = httpx.Client(timeout=timeout_s, transport=transport)

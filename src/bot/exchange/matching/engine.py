@@ -16,7 +16,7 @@ from decimal import Decimal
 from bot.domain.account import Balance
 from bot.domain.dataset import MarketRow
 from bot.domain.money import ZERO, exact_product, quantize_down
-from bot.domain.orders import OrderStatus, Side
+from bot.domain.orders import Order, OrderStatus, Side
 from bot.domain.symbols import PairRules
 from bot.exchange.matching.ledger import AccountLedger, OrderState
 from bot.exchange.matching.rules import EXACT, insufficient_funds, required_lock, validate_limit_order
@@ -135,22 +135,19 @@ class MatchingEngine:
     def restore_order(
         self,
         account_id: str,
+        order: Order,
         *,
         order_id: int,
-        client_order_id: str | None,
-        symbol: str,
-        side: Side,
-        price: Decimal,
-        quantity: Decimal,
-        filled_quantity: Decimal,
-        created_ms: int,
         resting: bool = True,
     ) -> EngineOrder:
-        """Bring back an order known from an earlier run (paper restarts).
+        """Bring back an order known from an earlier run (paper restarts): the ledger's `order`,
+        under the exchange id `order_id` it had.
 
         A resting order locks its remainder again; `resting=False` records it as canceled, so a
         lookup finds its final state. No validation or matching happens here.
         """
+        symbol, side, price, quantity = order.symbol, order.side, order.price, order.quantity
+        filled_quantity, created_ms = order.filled_quantity, order.created_ms
         rules = self._pairs[symbol]
         remaining = quantity - filled_quantity
         asset, amount = required_lock(rules, self._fees, side=side, price=price, quantity=remaining)
@@ -159,7 +156,7 @@ class MatchingEngine:
         state = OrderState(
             order_id=order_id,
             account_id=account_id,
-            client_order_id=client_order_id,
+            client_order_id=order.client_order_id,
             symbol=symbol,
             side=side,
             price=price,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bot.exchange.btcturk.ws.feed import MarketFeed
     from bot.exchange.btcturk.ws.fields import MalformedFrame
     from bot.exchange.btcturk.ws.frames import FrameDecoder, decode_frame, encode_login, encode_subscribe
-    from bot.exchange.btcturk.ws.quotes import FeedStats, SymbolQuote
+    from bot.exchange.btcturk.ws.quotes import FeedStats
 
 _HOMES = {
     "FeedStats": "quotes",
@@ -24,7 +24,6 @@ _HOMES = {
     "LocalBook": "book",
     "MalformedFrame": "fields",
     "MarketFeed": "feed",
-    "SymbolQuote": "quotes",
     "decode_frame": "frames",
     "encode_login": "frames",
     "encode_subscribe": "frames",
@@ -36,7 +35,6 @@ __all__ = [
     "LocalBook",
     "MalformedFrame",
     "MarketFeed",
-    "SymbolQuote",
     "decode_frame",
     "encode_login",
     "encode_subscribe",

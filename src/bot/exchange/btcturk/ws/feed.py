@@ -24,10 +24,12 @@ import queue
 import random
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
+from bot.domain.quotes import SymbolQuote
 from bot.exchange.btcturk.auth import Credentials
 from bot.exchange.btcturk.ws.backoff import Backoff, ConnectRateLimit
 from bot.exchange.btcturk.ws.events import (
@@ -41,11 +43,30 @@ from bot.exchange.btcturk.ws.events import (
 )
 from bot.exchange.btcturk.ws.frame_log import client_logger
 from bot.exchange.btcturk.ws.frames import FrameDecoder, encode_login, encode_subscribe
-from bot.exchange.btcturk.ws.quotes import Counters, FeedStats, MarketState, SymbolQuote
+from bot.exchange.btcturk.ws.quotes import Counters, FeedStats, MarketState
 from bot.exchange.btcturk.ws.updates import MarketUpdates
 
 log = logging.getLogger(__name__)
 NowMs = Callable[[], int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedOptions:
+    """How the feed connects and what it subscribes to.
+
+    `max_queue`: market updates buffered before the oldest is dropped (and counted);
+    `backoff`: (first, longest) reconnect delay in seconds, jittered by `rng`;
+    `trades`: subscribe to the trade channel too; `idle_timeout_s`: reconnect after this much
+    silence; `connect_limit`: the exchange's connection-rate limit, shared by the process's feeds.
+    """
+
+    max_queue: int = 1000
+    backoff: tuple[float, float] = (0.5, 30.0)
+    rng: random.Random | None = None
+    trades: bool = True
+    book_channel: str = "orderbook"
+    idle_timeout_s: float = 30.0
+    connect_limit: ConnectRateLimit | None = None
 
 
 class MarketFeed:
@@ -55,29 +76,24 @@ class MarketFeed:
         symbols: Iterable[str],
         *,
         clock: NowMs,
-        max_queue: int = 1000,
-        backoff: tuple[float, float] = (0.5, 30.0),
-        rng: random.Random | None = None,
         credentials: Credentials | None = None,
-        trades: bool = True,
-        book_channel: str = "orderbook",
-        idle_timeout_s: float = 30.0,
-        connect_limit: ConnectRateLimit | None = None,
+        options: FeedOptions | None = None,
     ) -> None:
         """`clock` returns epoch ms (exchange-aligned if possible: it stamps the login and the
-        receipt of frames without a timestamp). `idle_timeout_s`: reconnect after this much silence."""
-        if max_queue < 1:
+        receipt of frames without a timestamp)."""
+        o = options or FeedOptions()
+        if o.max_queue < 1:
             raise ValueError("max_queue must be at least 1")
         self._url = url
         self._symbols = tuple(dict.fromkeys(symbol.upper() for symbol in symbols))
         self._clock = clock
-        self._max_queue = max_queue
-        self._backoff = Backoff(backoff[0], backoff[1], rng or random.Random())
-        self._limit = connect_limit or ConnectRateLimit()
+        self._max_queue = o.max_queue
+        self._backoff = Backoff(o.backoff[0], o.backoff[1], o.rng or random.Random())
+        self._limit = o.connect_limit or ConnectRateLimit()
         self._credentials = credentials
-        self._channels = ("ticker", book_channel, *(("trade",) if trades else ()))
-        self._book_channel = book_channel
-        self._idle_timeout_s = idle_timeout_s
+        self._channels = ("ticker", o.book_channel, *(("trade",) if o.trades else ()))
+        self._book_channel = o.book_channel
+        self._idle_timeout_s = o.idle_timeout_s
         self._lock = threading.Lock()
         self._quotes: dict[str, SymbolQuote] = {}
         self._private: queue.SimpleQueue[PrivateEvent] = queue.SimpleQueue()
