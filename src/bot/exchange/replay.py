@@ -20,6 +20,7 @@ from bot.domain.money import ZERO
 from bot.domain.symbols import PairRules
 from bot.exchange import errors
 from bot.exchange.matching.book import synthetic_sides
+from bot.exchange.matching.rules import EXACT
 
 DAY_MS = 86_400_000
 
@@ -99,6 +100,7 @@ class _Cursor:
         self._current: MarketRow | None = None
         self._ahead: MarketRow | None = None
         self._day: deque[tuple[int, Decimal]] = deque()  # (ts_ms, volume), current row last
+        self._day_total = ZERO  # the exact sum of the volumes in `_day`, kept as rows come and go
 
     def at(self, now_ms: int) -> MarketRow | None:
         """The latest row with ts_ms <= now_ms (None before the first), reading no further than
@@ -112,22 +114,30 @@ class _Cursor:
         return self._current
 
     def day_volume(self) -> Decimal:
-        """The step volumes of the rows with ts_ms in (current - 24h, current], summed in time order."""
-        return sum((volume for _, volume in self._day), ZERO)
+        """The sum of the step volumes of the rows with ts_ms in (current - 24h, current].
+
+        Kept as a running total (a stage-7 cycle asked for it per symbol, and re-summing a day of
+        one-minute rows was a quarter of the cycle); exact arithmetic makes it equal to a sum
+        from scratch whatever the order rows come and go in.
+        """
+        return self._day_total
 
     def _restart(self) -> Iterator[MarketRow]:
         rows = self._rows = self._open_rows()
         self._current = None
         self._day.clear()
+        self._day_total = ZERO
         self._ahead = next(rows, None)
         return rows
 
     def _take(self, row: MarketRow) -> None:
         self._current = row
         self._day.append((row.ts_ms, row.volume))
+        total = EXACT.add(self._day_total, row.volume)
         horizon_ms = row.ts_ms - DAY_MS
         while self._day[0][0] <= horizon_ms:
-            self._day.popleft()
+            total = EXACT.subtract(total, self._day.popleft()[1])
+        self._day_total = total
 
 
 def row_from_book(book: OrderBook) -> MarketRow:

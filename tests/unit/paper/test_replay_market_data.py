@@ -3,6 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from paper_builders import dataset, row
 
 from bot.exchange import errors
@@ -68,3 +70,26 @@ def test_order_book_synthesises_deterministic_levels_around_the_top() -> None:
         D("0.5"),
         1000,
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    volumes=st.lists(
+        st.decimals(min_value=0, max_value=10**9, places=8, allow_nan=False, allow_infinity=False),
+        min_size=2,
+        max_size=40,
+    ),
+    step_ms=st.sampled_from([60_000, 3_600_000, DAY_MS // 3, DAY_MS]),
+    visits=st.lists(st.integers(min_value=0, max_value=39), min_size=1, max_size=12),
+)
+def test_the_running_day_volume_equals_a_sum_from_scratch_wherever_the_clock_goes(
+    volumes: list[D], step_ms: int, visits: list[int]
+) -> None:
+    rows = [row(i * step_ms, "1", "2", volume=str(v)) for i, v in enumerate(volumes)]
+    clock = FakeClock(0)
+    market = ReplayMarketData(dataset(rows), clock)
+    for visit in visits:  # forwards, backwards (a restart of the rows), and again
+        now = min(visit, len(rows) - 1) * step_ms
+        clock.set(now)
+        expected = sum((r.volume for r in rows if now - DAY_MS < r.ts_ms <= now), D(0))
+        assert market.ticker("BTCTRY").volume == expected

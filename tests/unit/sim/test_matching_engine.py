@@ -219,3 +219,24 @@ def test_set_market_trades_can_be_stamped_with_another_clock() -> None:
     buy(engine, "1000", "0.1")
     [trade] = engine.set_market("BTCTRY", row(2, "990", "1000"), ts_ms=1_700_000_000_000)
     assert trade.ts_ms == 1_700_000_000_000
+
+
+def test_trades_since_a_time_are_the_tail_from_that_time_ties_included() -> None:
+    engine = make_engine(try_balance="1000000")
+    for ts in (10, 20, 20, 30):
+        buy(engine, "1005", "0.1", cid=f"c{ts}-{len(engine.trades('a'))}", ts=ts)
+        engine.set_market("BTCTRY", row(ts, "999", "1002"))
+    every = engine.trades("a")
+    assert [t.ts_ms for t in every] == [10, 20, 20, 30]
+    for since in (0, 10, 11, 20, 21, 30, 31):
+        assert engine.trades("a", since) == [t for t in every if t.ts_ms >= since]
+    assert engine.trades("b", 0) == []
+
+
+def test_trades_stamped_out_of_time_order_are_still_all_found() -> None:
+    engine = make_engine(try_balance="1000000")
+    for ts in (30, 10):  # a clock that went back: the engine cannot bisect by time any more
+        buy(engine, "1005", "0.1", cid=f"c{ts}", ts=ts)
+        engine.set_market("BTCTRY", row(ts, "999", "1002"))
+    assert [t.ts_ms for t in engine.trades("a", 10)] == [30, 10]
+    assert [t.ts_ms for t in engine.trades("a", 20)] == [30]
