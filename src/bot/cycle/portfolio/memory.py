@@ -90,8 +90,14 @@ def load_memory(database: Database) -> PortfolioMemory:
 INCREMENTAL = frozenset({"universe", "strategies", "anomaly", "volatility"})
 
 
-def save_memory(uow: UnitOfWork, memory: PortfolioMemory, ts_ms: int) -> None:
+def save_memory(
+    uow: UnitOfWork, memory: PortfolioMemory, ts_ms: int, *, recorded: PortfolioMemory | None = None
+) -> None:
+    """Record what changed in `memory`. `recorded`: the memory the ledger already holds (the last
+    one committed); a part equal to its counterpart there is skipped without serialising it, as
+    `save_state` would have found its text unchanged and recorded nothing."""
     for name, key in KEYS.items():
         value = getattr(memory, name)
-        if value is not None:
-            save_state(uow, key, value.to_json(), ts_ms, incremental=name in INCREMENTAL)
+        if value is None or (recorded is not None and getattr(recorded, name) == value):
+            continue
+        save_state(uow, key, value.to_json(), ts_ms, incremental=name in INCREMENTAL)

@@ -51,12 +51,15 @@ class PortfolioReport:
     kill_switch_tripped: bool = False  # this cycle engaged it (set once recorded)
 
 
-def record_portfolio(uow: UnitOfWork, memory: PortfolioMemory, report: PortfolioReport) -> bool:
-    """Record the cycle's state and events; True when this cycle engaged the kill switch."""
+def record_portfolio(
+    uow: UnitOfWork, memory: PortfolioMemory, report: PortfolioReport, recorded: PortfolioMemory | None = None
+) -> bool:
+    """Record the cycle's state and events; True when this cycle engaged the kill switch.
+    `recorded`: the memory the ledger already holds, if known (`save_memory`)."""
     now = report.now_ms
     # Before the equity state it explains (which an incomplete valuation leaves unchanged).
     save_state(uow, VALUATION_KEY, report.valuation.to_json(), now)
-    save_memory(uow, memory, now)
+    save_memory(uow, memory, now, recorded=recorded)
     for source, t in report.governance.transitions:
         uow.record(
             RiskModeChanged(

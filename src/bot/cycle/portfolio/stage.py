@@ -54,6 +54,8 @@ class PortfolioStage:
     clock_skew_ms: Callable[[], int]
     report: Callable[[PortfolioReport], None] = lambda report: None
     _memory: PortfolioMemory | None = field(default=None, init=False)
+    # The memory as the ledger holds it: set once a cycle's record of it has committed.
+    _recorded: PortfolioMemory | None = field(default=None, init=False)
     _books: LedgerBooks | None = field(default=None, init=False)
 
     def symbols(self) -> Sequence[str]:
@@ -135,13 +137,15 @@ class PortfolioStage:
             valuation=valuation,
             previous_valuation=memory.valuation,
         )
-        memory_now = self._memory
+        memory_now, recorded = self._memory, self._recorded
         tripped: list[bool] = []  # what recording found: did this cycle engage the kill switch?
         return StagePlan(
             decisions=decisions,
             intents=len(intents),
-            record_state=lambda uow: tripped.append(record_portfolio(uow, memory_now, report)),
-            after_commit=lambda: self._after_commit(replace(report, kill_switch_tripped=any(tripped))),
+            record_state=lambda uow: tripped.append(record_portfolio(uow, memory_now, report, recorded)),
+            after_commit=lambda: self._after_commit(
+                replace(report, kill_switch_tripped=any(tripped)), recorded=memory_now
+            ),
             notes={"universe": len(members), **valuation_notes(accounts)},
         )
 
@@ -178,7 +182,8 @@ class PortfolioStage:
             )
             return None
 
-    def _after_commit(self, report: PortfolioReport) -> None:
+    def _after_commit(self, report: PortfolioReport, *, recorded: PortfolioMemory) -> None:
+        self._recorded = recorded
         report_portfolio(report)
         self.report(report)
 
