@@ -172,8 +172,7 @@ def run(session: Session) -> SectionResult:
         "overhead = cycle - the union of the clients' `_send` intervals (HTTP only: request out, body in)."
         " The last row also takes out the rest of the time the cycle thread waits on the exchange (the"
         " async bridge's call: response decoding and the async client's own work). Against an exchange"
-        " a cycle is one transaction, made durable before each order or cancel (ADR 0005): an idle"
-        " cycle syncs once, so FULL and NORMAL differ little."
+        " every unit of work commits (ADR 0005 records why): FULL - NORMAL is roughly the fsyncs."
     )
     return result
 

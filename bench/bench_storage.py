@@ -178,8 +178,8 @@ def _baseline(session: Session, result: SectionResult, shape: CycleShape, folder
     seconds = session.options.baseline_seconds
     commits = (
         ("batch200", "1 commit / 200 cycles (as a backtest)"),
-        ("cycle", "1 commit / cycle (an idle cycle against an exchange)"),
-        ("unit", f"{shape.units_of_work:.1f} commits / cycle (a commit per unit of work, before ADR 0005)"),
+        ("cycle", "1 commit / cycle"),
+        ("unit", f"{shape.units_of_work:.1f} commits / cycle (as against an exchange)"),
     )
     rows = []
     for synchronous in ("FULL", "NORMAL"):
@@ -208,8 +208,7 @@ def _baseline(session: Session, result: SectionResult, shape: CycleShape, folder
     result.notes.append(
         "bot / raw: the stage-7 replay's steady rate as a share of what SQLite alone sustains writing the"
         " same rows; the replay commits every 200 cycles, so the batch-200 row is its storage limit. A"
-        " cycle against an exchange is one transaction (ADR 0005), durable once more before each order or"
-        " cancel: the 1-commit row is an idle live cycle's storage floor."
+        " cycle against an exchange commits every unit of work: the last row per mode is its floor."
     )
 
 

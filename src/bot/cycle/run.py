@@ -42,16 +42,6 @@ class CycleResult:
 
 
 def run_cycle(rt: Runtime) -> CycleResult:
-    """One cycle in one ledger transaction (`Database.begin_cycle`), made durable before any
-    order or cancel is sent and committed at the end."""
-    rt.database.begin_cycle()
-    try:
-        return _run_cycle(rt)
-    finally:
-        rt.database.end_cycle()
-
-
-def _run_cycle(rt: Runtime) -> CycleResult:
     started = time.perf_counter()
     cycle_id = _start(rt)
     counters: dict[str, int] = {}
@@ -175,14 +165,11 @@ def _record_decisions(rt: Runtime, cycle_id: int, plan: StagePlan) -> list[Plann
             )
         plan.record_state(uow)
         uow.commit()
-    actions = approved_actions(list(decisions))
-    if actions:
-        rt.database.make_durable()  # every decision is on disk before anything acts on it
     plan.after_commit()
     for index, decision in enumerate(decisions):
         rt.on_decision(stage, decision, ids.get(index))
     by_decision = {id(d): ids.get(i) for i, d in enumerate(decisions)}
-    return [PlannedAction(a, by_decision[id(a.decision)]) for a in actions]
+    return [PlannedAction(a, by_decision[id(a.decision)]) for a in approved_actions(list(decisions))]
 
 
 def _max_data_age_ms(market: MarketSnapshot, now_ms: int) -> int | None:

@@ -82,7 +82,6 @@ class Executor:
             )
             crash_points.reach("before_write_ahead")
             uow.commit()
-        self._db.make_durable()  # the intent is on disk before the order can reach the exchange
         if not is_new:
             log.warning(
                 "submit skipped: already written ahead",
@@ -138,7 +137,6 @@ class Executor:
                 )
             )
         # else: an earlier cancel may not have arrived; cancelling again is harmless, so send it.
-        self._db.make_durable()
         crash_points.reach("cancel_before_send")
         try:
             self._gateway.cancel_order(order.exchange_order_id)

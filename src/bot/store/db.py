@@ -38,7 +38,6 @@ class Database(Repositories):
         self._uow_active = False
         self._fence: str | None = None
         self._batch = False
-        self._cycle = False  # the open batch is one cycle's transaction (`begin_cycle`)
 
     @classmethod
     def open(
@@ -122,8 +121,8 @@ class Database(Repositories):
         """Backtests only: from now on units of work commit into one long transaction that
         `flush_batch` commits every few cycles, instead of committing each on its own. A crash
         loses the cycles since the last flush, whole (the ledger stays consistent, and a backtest
-        can be rerun); live and paper trading batch only within a cycle (`begin_cycle`), durable
-        before every order, because an order sent must be preceded by its committed intent."""
+        can be rerun); live and paper trading against an exchange never batch, because an order
+        sent must be preceded by its committed write-ahead intent."""
         if self._batch:
             return
         if self._uow_active:
@@ -138,7 +137,7 @@ class Database(Repositories):
             try:
                 self._begin_immediate()
             except BaseException:
-                self._batch = self._cycle = False  # nothing is open any more
+                self._batch = False  # nothing is open any more
                 raise
 
     def end_batch(self) -> None:
@@ -149,35 +148,7 @@ class Database(Repositories):
 
     @property
     def batching(self) -> bool:
-        """A backtest batch is open (not a single cycle's transaction)."""
-        return self._batch and not self._cycle
-
-    def begin_cycle(self) -> None:
-        """Live and paper: the units of work of one cycle share one transaction, so a cycle that
-        sends nothing commits (and syncs) once. `make_durable` commits it early, before an action
-        the ledger must already hold; `end_cycle` commits the rest. A crash mid-cycle loses only
-        what the cycle recorded since its last durable point, which it had not acted on.
-
-        Inside a backtest batch this does nothing: the batch already holds the cycle."""
-        if self._batch:
-            return
-        self.begin_batch()
-        self._cycle = True
-
-    def make_durable(self) -> None:
-        """Commit what this cycle recorded so far, then go on in a new transaction. Called before
-        every order or cancel leaves the process: the exchange never hears of an order whose
-        write-ahead intent (and decision) is not on disk. In a backtest batch, nothing: a backtest
-        sends orders only to its own paper engine and can be rerun."""
-        if self._cycle:
-            self.flush_batch()
-
-    def end_cycle(self) -> None:
-        """Commit the cycle's transaction (begun by `begin_cycle`); nothing in a backtest batch.
-        A commit the disk refuses raises StoreError and leaves nothing of it recorded."""
-        if self._cycle:
-            self._cycle = False
-            self.end_batch()
+        return self._batch
 
     def _begin_immediate(self) -> None:
         try:
@@ -195,7 +166,7 @@ class Database(Repositories):
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as e:
-            self._batch = self._cycle = False
+            self._batch = False
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             raise StoreError(f"cannot commit to the ledger: {explain(e)}") from e
