@@ -69,6 +69,10 @@ class LedgerGuard:
                 extra={"fields": {"events": pending}},
             )
         report = check_ledger(self._db, now_ms=self._clock.now_ms())
+        if self._db.batching:
+            # The check's checkpoint went into the open batch: commit it before the marker names it,
+            # or a crash before the next flush would leave a ledger behind its own head marker.
+            self._db.flush_batch()
         self._checked_through = last_seq(self._db.connection)
         self._release_head()  # the rename below replaces the file an open writer points at
         write_head(self._db.path, self._db.connection)

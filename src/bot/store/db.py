@@ -163,6 +163,11 @@ class Database(Repositories):
     def _commit_batch(self) -> None:
         if self._uow_active:
             raise StoreError("a unit of work is active: a batch commits between them")
+        if not self._conn.in_transaction:
+            # SQLite rolled the batch back itself (a disk or I/O error, already reported by the
+            # unit of work that met it): nothing is left to commit.
+            self._batch = False
+            return
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as e:

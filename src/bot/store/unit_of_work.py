@@ -116,12 +116,17 @@ class UnitOfWork(Repositories):
 
     def rollback(self) -> None:
         self._require_active()
-        if self._nested:
-            self._conn.execute("ROLLBACK TO unit_of_work")
-            self._conn.execute("RELEASE unit_of_work")
-        elif self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-        self._finish()
+        try:
+            # After a disk or I/O error SQLite may already have rolled back the whole transaction,
+            # a backtest batch included: then there is no savepoint left to roll back to.
+            if self._conn.in_transaction:
+                if self._nested:
+                    self._conn.execute("ROLLBACK TO unit_of_work")
+                    self._conn.execute("RELEASE unit_of_work")
+                else:
+                    self._conn.execute("ROLLBACK")
+        finally:
+            self._finish()
 
     def _finish(self) -> None:
         self._active = False

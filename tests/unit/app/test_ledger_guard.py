@@ -55,3 +55,19 @@ def test_a_running_daemon_refuses_a_ledger_edited_under_it_at_its_next_check(tmp
         with pytest.raises(LedgerRefused, match=r"state\[key=k3\]"):
             guard.after_cycle()
         guard.close()
+
+
+def test_in_a_backtest_batch_the_head_marker_never_names_an_uncommitted_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    with open_checked(path, synchronous="NORMAL", clock=FakeClock(T0)) as db:
+        guard = LedgerGuard(db, FakeClock(T0), interval_events=100, batch_cycles=2)
+        for cycle in range(8):  # a periodic check falls on a batch's flush more than once
+            _append(db, 30, start=cycle * 30)
+            guard.after_cycle()
+            head = read_head(path)
+            if head is None:
+                continue
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as other:  # what survives a kill -9
+                committed = other.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+            assert head.seq <= committed, (cycle, head.seq, committed)
+        guard.close()

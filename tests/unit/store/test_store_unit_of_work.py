@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pathlib
 from decimal import Decimal
 from itertools import pairwise
 
@@ -214,3 +215,20 @@ def _decision_again() -> dict[str, object]:
         "price": None, "requested_quantity": None, "final_quantity": None, "client_order_id": None,
         "rationale": "", "details": {},
     }  # fmt: skip
+
+
+def test_a_batch_that_sqlite_rolled_back_itself_leaves_the_ledger_usable(tmp_path: pathlib.Path) -> None:
+    # A disk or I/O error can make SQLite roll back the whole transaction under a unit of work
+    # that is only a savepoint of a backtest's batch: nothing is left to roll back to.
+    db = Database.open(tmp_path / "ledger.sqlite")
+    db.begin_batch()
+    with pytest.raises(RuntimeError, match="disk"), db.unit_of_work() as uow:
+        uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
+        db.connection.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL / SQLITE_IOERR
+        raise RuntimeError("disk full")
+    db.end_batch()  # nothing to commit, and no misleading second error
+    with db.unit_of_work() as uow:  # the next unit of work is not refused as "already active"
+        assert uow.record(from_mapping(EventType.ORDER_SUBMIT_REQUESTED, submit_payload()))
+        uow.commit()
+    assert db.orders.get("b3-1-BTCTRY-buy-1") is not None
+    db.close()
