@@ -149,3 +149,23 @@ def test_the_real_btc_month_imports(shared_data: Path) -> None:
     assert rows[0].last == Decimal(46377 * 35)  # first close 46377 USD
     assert Decimal(33_061 * 35) <= min(row.last for row in rows)
     assert max(row.last for row in rows) <= Decimal(47_988 * 35)
+
+
+def test_replay_import_from_and_to_keep_the_bars_in_the_window(tmp_path: Path) -> None:
+    """`bot replay-import --from --to` on a small in-repo CSV: the real-month test's windowing
+    without the data beside the repository. Bars in [from, to) are kept, and nothing else."""
+    from click.testing import CliRunner
+
+    from bot.cli.main import cli
+
+    lines = [HEADER, *(_bar(minute) for minute in range(10))]
+    csv_path = tmp_path / "bars.csv"
+    csv_path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "dataset"
+    args = ["replay-import", str(csv_path), str(out), "--symbol", "BTCTRY"]
+    args += ["--from", "2022-01-01 00:02:00", "--to", "2022-01-01 00:07:00"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    rows = load_dataset(out).rows["BTCTRY"]
+    assert [(row.ts_ms - START_MS) // MINUTE_MS for row in rows] == [2, 3, 4, 5, 6]
+    assert "10 rows read, 0 skipped, 2022-01-01 00:02 .. 2022-01-01 00:06 UTC" in result.output
