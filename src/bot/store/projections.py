@@ -22,6 +22,7 @@ from bot.store import ledger_events as ev
 from bot.store.errors import StoreError
 from bot.store.fill_projection import adopt_orphan_fills, apply_fill, set_balance
 from bot.store.foreign_projection import foreign_order_gone, foreign_order_seen
+from bot.store.order_events import OrderNote
 from bot.store.payloads import JsonValue, canonicalise, dumps, loads
 
 # Pinned so live and verify compute the same digits whatever the caller's decimal context is.
@@ -141,8 +142,8 @@ def _order_rejected(conn: sqlite3.Connection, e: ev.OrderRejected) -> bool:
     return True
 
 
-def _noted_status(status: OrderStatus) -> Callable[[sqlite3.Connection, ev._OrderNote], bool]:
-    def handler(conn: sqlite3.Connection, e: ev._OrderNote) -> bool:
+def _noted_status(status: OrderStatus) -> Callable[[sqlite3.Connection, OrderNote], bool]:
+    def handler(conn: sqlite3.Connection, e: OrderNote) -> bool:
         _set_status(conn, e.TYPE, e.client_order_id, status, e.ts_ms, last_error=e.message)
         return True
 

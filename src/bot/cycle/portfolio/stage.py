@@ -27,6 +27,7 @@ from bot.cycle.portfolio.valuation import ValuationRecord
 from bot.cycle.stage import CycleInputs, StagePlan
 from bot.cycle.stage3 import check_context
 from bot.domain.cycles import CycleOutcome
+from bot.domain.decisions import Decision
 from bot.domain.intents import OrderIntent
 from bot.domain.money import ZERO
 from bot.risk.capital import CapitalState, checkpoint, scale
@@ -137,16 +138,23 @@ class PortfolioStage:
             valuation=valuation,
             previous_valuation=memory.valuation,
         )
-        memory_now, recorded = self._memory, self._recorded
+        return self._stage_plan(decisions, len(intents), report, self._memory)
+
+    def _stage_plan(
+        self, decisions: Sequence[Decision], intents: int, report: PortfolioReport, memory: PortfolioMemory
+    ) -> StagePlan:
+        """What the cycle records for this plan (`memory` and the report's events) and does after
+        the commit; the memory the ledger already holds is skipped part by part (`save_memory`)."""
+        recorded = self._recorded
         tripped: list[bool] = []  # what recording found: did this cycle engage the kill switch?
         return StagePlan(
             decisions=decisions,
-            intents=len(intents),
-            record_state=lambda uow: tripped.append(record_portfolio(uow, memory_now, report, recorded)),
+            intents=intents,
+            record_state=lambda uow: tripped.append(record_portfolio(uow, memory, report, recorded)),
             after_commit=lambda: self._after_commit(
-                replace(report, kill_switch_tripped=any(tripped)), recorded=memory_now
+                replace(report, kill_switch_tripped=any(tripped)), recorded=memory
             ),
-            notes={"universe": len(members), **valuation_notes(accounts)},
+            notes={"universe": len(report.members), **valuation_notes(report.accounts)},
         )
 
     def _equity(
