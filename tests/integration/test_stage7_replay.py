@@ -3,6 +3,9 @@ paper account, checked against an independent recomputation from the ledger's fi
 
 The sell-off of 20-22 January must drive the risk budget into REDUCE or OBSERVE and back, with
 every transition recorded as an event and logged with its cause.
+
+The data lives beside the repository, not in it; without it these tests skip, saying so. Both
+behaviours are also tested on a small dataset written by `tests/unit/cycle/test_stage7_sell_off.py`.
 """
 
 from __future__ import annotations
