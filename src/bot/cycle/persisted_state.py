@@ -49,4 +49,4 @@ def save_state(
         if len(dumps(patch)) < len(text):
             uow.record(StatePatched(key=key, patch=patch, ts_ms=ts_ms))
             return
-    uow.record(StateChanged(key=key, value=text, ts_ms=ts_ms))
+    uow.record(StateChanged(key=key, value=canonical_value, ts_ms=ts_ms))

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from bot.domain.events import EventType
 from bot.store.event_codec import decimal_texts, optional_decimal_text, text_list
-from bot.store.payloads import Fields, JsonValue, Payload, canonicalise
+from bot.store.payloads import Fields, JsonValue, Payload, canonicalise, dumps, loads
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,19 +151,35 @@ class DecisionRecorded:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StateChanged:
-    """A whole state value under `key` (plain text; structured values are canonical JSON)."""
+    """A whole state value under `key`: plain text (a string), or a structured value (a JSON
+    object, recorded as an object inside the payload: never JSON text inside JSON). The `state`
+    table holds `text()` either way, so ledgers written before objects were recorded (their
+    structured values are strings of canonical JSON) project to the same rows.
+    """
 
     TYPE: ClassVar[EventType] = EventType.STATE_CHANGED
     key: str
-    value: str
+    value: str | dict[str, JsonValue]
     ts_ms: int
+
+    def text(self) -> str:
+        """The value as the `state` table holds it: the string, or the object's canonical JSON."""
+        return self.value if isinstance(self.value, str) else dumps(self.value)
+
+    def document(self) -> Payload:
+        """The structured value: the object, or (in older ledgers) the string's JSON, parsed.
+        Raises ValueError for a string that is not a JSON object without floats."""
+        return self.value if isinstance(self.value, dict) else loads(self.value)
 
     def payload(self) -> Payload:
         return {"key": self.key, "ts_ms": self.ts_ms, "value": self.value}
 
     @classmethod
     def parse(cls, f: Fields) -> StateChanged:
-        return cls(key=f.text("key"), value=f.text("value"), ts_ms=f.integer("ts_ms"))
+        value = f.raw("value")
+        if not isinstance(value, str | dict):
+            raise f.error("value", "a string or an object")
+        return cls(key=f.text("key"), value=value, ts_ms=f.integer("ts_ms"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -189,7 +189,7 @@ def _set_status(
 
 
 def _state_changed(conn: sqlite3.Connection, e: ev.StateChanged) -> bool:
-    _put_state(conn, e.key, e.value, e.ts_ms)
+    _put_state(conn, e.key, e.text(), e.ts_ms)
     return True
 
 

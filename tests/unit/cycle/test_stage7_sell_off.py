@@ -167,7 +167,7 @@ def test_equity_realised_pnl_and_drawdown_agree_with_a_recomputation_from_the_fi
             elif kind == "StateChanged" and payload["key"] == "portfolio.valuation":
                 # Recorded after the cycle's reconciled fills and before its own orders: exactly
                 # where the cycle valued the portfolio.
-                recorded = json.loads(payload["value"])
+                recorded = payload["value"]  # an object, not JSON text
                 equity = cash + btc * Decimal(recorded["marks"]["BTCTRY"])
                 assert Decimal(recorded["equity"]) == equity, recorded["cycle_id"]
                 error = abs(Decimal(recorded["realized_pnl"]) - realized)

@@ -195,11 +195,15 @@ EXAMPLES: list[tuple[LedgerEvent, str]] = [
         LedgerChecked(through_seq=9, snapshot={"balances": [["TRY", "1"]]}, ts_ms=T),
         '{"snapshot":{"balances":[["TRY","1"]]},"through_seq":9,"ts_ms":1700000000000}',
     ),
+    (  # a structured state value is an object in the payload, not JSON text inside it
+        StateChanged(key="portfolio.equity", value={"peak": "2", "marks": {"BTCTRY": "1"}}, ts_ms=T),
+        '{"key":"portfolio.equity","ts_ms":1700000000000,"value":{"marks":{"BTCTRY":"1"},"peak":"2"}}',
+    ),
 ]
 
 
 def test_there_is_an_example_of_every_event_class() -> None:
-    assert sorted(type(event).__name__ for event, _ in EXAMPLES) == sorted(c.__name__ for c in EVENT_CLASSES)
+    assert {type(event).__name__ for event, _ in EXAMPLES} == {c.__name__ for c in EVENT_CLASSES}
 
 
 @pytest.mark.parametrize(("event", "text"), EXAMPLES, ids=lambda value: type(value).__name__)
@@ -264,6 +268,7 @@ def test_any_event_reads_back_as_it_was_written(
         ("RiskModeChanged", {**loads(EXAMPLES[15][1]), "causes": "drawdown"}, "'causes' must be a list"),
         ("BalanceDriftChanged", {**loads(EXAMPLES[20][1]), "frozen": 1}, "'frozen' must be true or false"),
         ("OrderAccepted", {"client_order_id": "c", "ts_ms": T}, "'exchange_order_id' is missing"),
+        ("StateChanged", {"key": "k", "ts_ms": T, "value": 5}, "'value' must be a string or an object"),
         ("NoSuchEvent", {"ts_ms": T}, "unknown event type 'NoSuchEvent'"),
     ],
 )
@@ -278,3 +283,17 @@ def test_a_float_where_a_decimal_belongs_is_refused_when_recorded() -> None:
     bad = BalancesSeeded(balances={"TRY": 1.5}, ts_ms=T)  # type: ignore[dict-item]
     with pytest.raises(TypeError, match="float"):
         bad.payload()
+
+
+def test_a_structured_state_value_reads_the_same_as_the_json_text_older_ledgers_hold() -> None:
+    document = {"marks": {"BTCTRY": "1"}, "peak": "2"}
+    now = StateChanged(key="portfolio.equity", value=document, ts_ms=T)
+    older = decode(
+        "StateChanged",
+        loads(
+            '{"key":"portfolio.equity","ts_ms":1,"value":"{\\"marks\\":{\\"BTCTRY\\":\\"1\\"},\\"peak\\":\\"2\\"}"}'
+        ),
+    )
+    assert isinstance(older, StateChanged) and isinstance(older.value, str)
+    assert now.text() == older.text() == '{"marks":{"BTCTRY":"1"},"peak":"2"}'  # the same `state` row
+    assert now.document() == older.document() == document

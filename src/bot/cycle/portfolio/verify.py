@@ -45,7 +45,7 @@ from bot.domain.orders import Fill
 from bot.risk.kill_switch import AUTO_PREFIX, RULE_HARD_DRAWDOWN
 from bot.store import Database, StoreError
 from bot.store.event_log import iterate, rows_of_type
-from bot.store.ledger_events import BalancesSeeded, OrderFilled
+from bot.store.ledger_events import BalancesSeeded, OrderFilled, StateChanged
 from bot.store.payloads import Fields, Payload, loads
 
 MAX_PROBLEMS = 20
@@ -114,13 +114,13 @@ class _Walk:
                 self.new_fills.append(filled.fill)
             self.pairs[filled.fill.symbol] = TradedPair(filled.base, filled.quote)
         elif event_type == _STATE_CHANGED:
-            key, text = str(payload.get("key")), str(payload.get("value"))
+            key = str(payload.get("key"))
             if key == VALUATION_KEY:
                 self.settle()
                 self.valued = True  # even if it cannot be read: that is reported on its own
-                self.revalue(ValuationRecord.from_json(loads(text)), seq)
+                self.revalue(ValuationRecord.from_json(_document(payload)), seq)
             elif key == EQUITY_KEY:
-                self.state = EquityState.from_json(loads(text))
+                self.state = EquityState.from_json(_document(payload))
                 valued, self.valued = self.valued, False
                 if not valued and self.check.cycles:
                     # A cycle records its valuation just before its equity state; one without is
@@ -353,6 +353,11 @@ def _state_text(state: EquityState | None) -> str:
         f"peak {exact_text(state.peak_equity)}, day from {state.day_start_ms} at"
         f" {exact_text(state.day_start_equity)}"
     )
+
+
+def _document(payload: Payload) -> Payload:
+    """A StateChanged's structured value (an object, or a string of JSON in older ledgers)."""
+    return StateChanged.parse(Fields(_STATE_CHANGED, payload)).document()
 
 
 def _filled(fields: Fields) -> OrderFilled:

@@ -1,0 +1,5 @@
+-- 0003: no table changes. From this version a StateChanged event records a structured state value
+-- as a JSON object inside its payload rather than as a string of JSON text. Ledgers at version 2
+-- or below still read the same (their string values project to the same `state` rows); the
+-- version is raised so that an older bot, which reads only strings, refuses this ledger as newer
+-- than itself instead of misreading it.
