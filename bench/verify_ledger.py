@@ -27,10 +27,13 @@ from startup_check import build
 
 from bot.app import commands
 from bot.store import verify
+from bot.store.migrations import latest_version
 
 
 def ledger_path(cache_dir: Path, events: int) -> Path:
-    return cache_dir / f"verify-{events}.sqlite"
+    """Named by the schema version too: a ledger cached by an older bot is not reused (a read-only
+    verify refuses a ledger older than the code, and its events may be of an older form)."""
+    return cache_dir / f"verify-{events}-v{latest_version()}.sqlite"
 
 
 def build_once(path: Path, events: int) -> None:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import bot
 from bot.app.datasets import load_configured_dataset
 from bot.app.market_sources import ExchangeGuards, build_adapters
 from bot.config import Settings
@@ -40,7 +41,7 @@ class Built:
 def build_runtime(settings: Settings, database: Database, metrics: Metrics, stage: str = "3") -> Built:
     dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
     clock, advance = _clock_for(dataset, settings, database)
-    guards = ExchangeGuards.from_settings(settings)
+    guards = ExchangeGuards.from_settings(settings, metrics)
     adapters = build_adapters(settings, clock, database, dataset, guards, metrics)
     market, gateway = adapters.market, adapters.gateway
     observer = MetricsObserver(metrics)
@@ -97,7 +98,10 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics, stag
         close_hooks=adapters.closers,
         stream=adapters.stream,
         exchange_degraded=lambda: guards.breaker.degraded,
+        calls=guards.calls,
     )
+    metrics.build_info.labels(version=bot.__version__, stage=stage, mode=settings.mode).set(1)
+    metrics.ledger_info.labels(ledger_id=runtime.ledger_id).set(1)
     return Built(runtime=runtime, advance=advance)
 
 

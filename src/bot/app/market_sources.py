@@ -27,10 +27,11 @@ from bot.domain.dataset import Dataset
 from bot.exchange.btcturk.auth import Credentials
 from bot.exchange.btcturk.breaker import CircuitBreaker
 from bot.exchange.btcturk.rate_limit import RateLimiter, RateLimits
+from bot.exchange.call_stats import CallObserver, CallObservers, CallTally
 from bot.exchange.gateway import ExchangeGateway, MarketDataSource
 from bot.exchange.paper import PaperGateway
 from bot.exchange.replay import ReplayMarketData
-from bot.obs.metrics import Metrics
+from bot.obs.metrics import Metrics, MetricsCallObserver
 from bot.store.db import Database
 
 if TYPE_CHECKING:
@@ -45,19 +46,28 @@ Closers = list[Callable[[], None]]
 
 @dataclass(frozen=True, slots=True)
 class ExchangeGuards:
-    """One rate-limit budget and one view of the exchange's health for every client of a process."""
+    """One rate-limit budget, one view of the exchange's health and one count of the requests
+    (`calls`, drained by each cycle into its ledger record) for every client of a process."""
 
     limiter: RateLimiter
     breaker: CircuitBreaker
+    calls: CallTally
+    observer: CallObserver  # the tally and the metrics
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ExchangeGuards:
+    def from_settings(cls, settings: Settings, metrics: Metrics | None = None) -> ExchangeGuards:
         ex = settings.exchange
+        calls = CallTally()
+        observers: list[CallObserver] = [calls]
+        if metrics is not None:
+            observers.append(MetricsCallObserver(metrics))
         return cls(
             limiter=RateLimiter(RateLimits(scale=ex.rate_limit_ratio)),
             breaker=CircuitBreaker(
                 failure_threshold=ex.breaker_failure_threshold, probe_interval_s=ex.breaker_probe_interval_s
             ),
+            calls=calls,
+            observer=CallObservers(observers),
         )
 
 
@@ -192,6 +202,7 @@ def _client_options(settings: Settings, guards: ExchangeGuards) -> dict[str, Any
         breaker=guards.breaker,
         max_clock_skew_ms=ex.max_clock_skew_ms,
         max_rate_wait_s=ex.max_rate_wait_s,
+        observer=guards.observer,
     )
     return {
         "base_url": ex.base_url,

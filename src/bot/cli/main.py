@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.doctor import doctor
 from bot.cli.kill_switch import kill_switch
 from bot.cli.ledger import ledger
 from bot.cli.orders import orders
@@ -30,6 +31,7 @@ cli.add_command(stage4_run)
 cli.add_command(stage7_run)
 cli.add_command(config)
 cli.add_command(ledger)
+cli.add_command(doctor)
 cli.add_command(orders)
 cli.add_command(kill_switch)
 cli.add_command(exchange_sim)

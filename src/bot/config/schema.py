@@ -40,6 +40,7 @@ from bot.config.sections import (
     UniverseSettings,
     _Group,
 )
+from bot.config.slo_schema import SloSettings
 
 LIVE_ACK_PHRASE = "I accept that bot trades real money"
 """`safety.live_ack` must equal this, word for word, for an armed live run."""
@@ -70,6 +71,7 @@ class Settings(_Group):
     self_financing: SelfFinancingSettings = Field(default_factory=SelfFinancingSettings)
     accounting: AccountingSettings = Field(default_factory=AccountingSettings)
     kill_switch: KillSwitchSettings = Field(default_factory=KillSwitchSettings)
+    slo: SloSettings = Field(default_factory=SloSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

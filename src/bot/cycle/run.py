@@ -21,6 +21,7 @@ from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
 from bot.domain.orders import OrderStatus
 from bot.domain.symbols import PairRules
+from bot.exchange.call_stats import cycle_counters
 from bot.exchange.errors import ExchangeError
 from bot.execution.client_ids import client_order_id
 from bot.execution.executor import PlannedAction
@@ -41,18 +42,39 @@ class CycleResult:
     duration_s: float = 0.0
 
 
+@dataclass(slots=True)
+class Measures:
+    """What a cycle measures for the SLOs (`bot.slo`), recorded compactly with its counters: a
+    key only when it has something to say, so an idle replay cycle records nothing more."""
+
+    reconciled: bool = False  # the REST reconcile ran to the end without an error
+    reconcile_lag_ms: int = 0
+    unknown_orders: int = 0
+    balance_drift: bool = False
+
+    def counters(self) -> dict[str, int]:
+        found = {
+            "reconciled": int(self.reconciled),
+            "reconcile_lag_ms_max": self.reconcile_lag_ms,
+            "unknown_orders": self.unknown_orders,
+            "balance_drift": int(self.balance_drift),
+        }
+        return {key: value for key, value in found.items() if value}
+
+
 def run_cycle(rt: Runtime) -> CycleResult:
     started = time.perf_counter()
     cycle_id = _start(rt)
     counters: dict[str, int] = {}
     status = CycleStatus.OK
     max_age: int | None = None
+    measures = Measures()
     with log_context(cycle_id=cycle_id), span("cycle", stage=rt.stage.name, cycle_id=cycle_id):
         try:
             rules = rt.rules(cycle_id)
-            market, account = _gather(rt, rules)
+            market, account = _gather(rt, rules, measures)
             max_age = _max_data_age_ms(market, rt.clock.now_ms())
-            counters = _trade(rt, cycle_id, rules, market, account)
+            counters = _trade(rt, cycle_id, rules, market, account, measures)
             status = CycleStatus.DEGRADED if market.errors else CycleStatus.OK
         except ExchangeError as error:
             # Fail closed: without rules, the account or a working exchange, nothing more is sent.
@@ -64,9 +86,11 @@ def run_cycle(rt: Runtime) -> CycleResult:
             # altogether, after saying so in the ledger.
             # No traceback: the error names the problem and the command prints it as one line.
             log.critical("ledger error: stopping", extra={"fields": {"error": str(error)}})
+            counters = {**counters, **measures.counters()}
             _complete(rt, cycle_id, CycleStatus.FAILED, counters, time.perf_counter() - started, max_age)
             raise
     duration_s = time.perf_counter() - started
+    counters = {**counters, **measures.counters()}
     _complete(rt, cycle_id, status, counters, duration_s, max_age)
     return CycleResult(cycle_id=cycle_id, status=status, counters=counters, duration_s=duration_s)
 
@@ -80,7 +104,9 @@ def _start(rt: Runtime) -> int:
     return cycle_id
 
 
-def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot, AccountSnapshot]:
+def _gather(
+    rt: Runtime, rules: Mapping[str, PairRules], measures: Measures
+) -> tuple[MarketSnapshot, AccountSnapshot]:
     rt.exchange_clock.resync_if_due()
     market = gather_market(
         rt.market,
@@ -94,16 +120,20 @@ def _gather(rt: Runtime, rules: Mapping[str, PairRules]) -> tuple[MarketSnapshot
     rt.report_market(market)
     rt.seed_balances_once(account)
     with span("reconcile"):
-        return market, _reconcile(rt, rules, account)
+        return market, _reconcile(rt, rules, account, measures)
 
 
-def _reconcile(rt: Runtime, rules: Mapping[str, PairRules], account: AccountSnapshot) -> AccountSnapshot:
+def _reconcile(
+    rt: Runtime, rules: Mapping[str, PairRules], account: AccountSnapshot, measures: Measures
+) -> AccountSnapshot:
     # Before anything is recorded: the exchange holding orders of ours the ledger lacks stops it all.
     rt.reconciler.refuse_if_behind(account.open_orders)
     rt.resolver.resolve_all()  # first, so fills of a just-found order are linked to it
     if rt.stream is not None:
         rt.reconciler.confirm_deleted(rt.stream.deletions())  # BTCTurk confirms cancels on the stream
     recon = rt.reconciler.run(rules, account.open_orders)  # REST: fills, and the fallback for cancels
+    measures.reconciled = recon.errors == 0
+    measures.reconcile_lag_ms = recon.lag_ms_max
     if recon.new_fills:
         account = gather_account(rt.gateway, rt.clock)  # fills changed balances; decide on fresh ones
     return account
@@ -115,10 +145,13 @@ def _trade(
     rules: Mapping[str, PairRules],
     market: MarketSnapshot,
     account: AccountSnapshot,
+    measures: Measures,
 ) -> dict[str, int]:
     view = read_ledger_view(rt.database, rt.stage.symbols())
-    rt.report_unknown_orders(sum(1 for o in view.working_orders if o.status is OrderStatus.UNKNOWN))
+    measures.unknown_orders = sum(1 for o in view.working_orders if o.status is OrderStatus.UNKNOWN)
+    rt.report_unknown_orders(measures.unknown_orders)
     drifted = rt.report_drift(view.balances, account)
+    measures.balance_drift = drifted
     inputs = CycleInputs(
         cycle_id=cycle_id,
         now_ms=rt.clock.now_ms(),
@@ -142,6 +175,7 @@ def _trade(
         "uncertain": report.uncertain,
         "cancel_requested": report.cancel_requested,
         "errors": report.errors,
+        **({"submit_ms_max": report.submit_ms_max} if report.submitted else {}),
         **plan.notes,
     }
 
@@ -186,6 +220,7 @@ def _complete(
     max_age: int | None,
 ) -> None:
     duration_ms = int(duration_s * 1000)
+    counters = {**counters, **cycle_counters(rt.calls.drain())}
     with rt.database.unit_of_work() as uow:
         uow.record(
             CycleCompleted(

@@ -20,6 +20,7 @@ from bot.domain.decisions import Decision
 from bot.domain.intents import SubmitIntent
 from bot.domain.market import MarketSnapshot
 from bot.domain.symbols import PairRules
+from bot.exchange.call_stats import CallTally
 from bot.exchange.errors import ExchangeError
 from bot.exchange.gateway import ExchangeGateway, MarketDataSource
 from bot.execution.balance_drift import BalanceDriftGuard, drift_by_asset
@@ -64,6 +65,7 @@ class Runtime:
     exchange_degraded: Callable[[], bool] = lambda: False
     stream: StreamReport | None = None
     wall: Clock = field(default_factory=SystemClock)  # the operator's clock: kill-switch expiry
+    calls: CallTally = field(default_factory=CallTally)  # REST requests since the last cycle drained it
     recent_cycles: RecentCycles = field(init=False)
 
     def __post_init__(self) -> None:

@@ -36,6 +36,7 @@ class ExecutionReport:
     uncertain: int = 0
     cancel_requested: int = 0
     errors: int = 0
+    submit_ms_max: int = 0  # the slowest accepted submit: write-ahead intent to the exchange's ack
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +116,11 @@ class Executor:
             self._resolver.probe(client_order_id)
             return
         crash_points.reach("after_submit_response")
+        acked = self._now()
+        report.submit_ms_max = max(report.submit_ms_max, acked - now)
         self._record(
             OrderAccepted(
-                client_order_id=client_order_id, exchange_order_id=ack.exchange_order_id, ts_ms=self._now()
+                client_order_id=client_order_id, exchange_order_id=ack.exchange_order_id, ts_ms=acked
             )
         )
         report.submitted += 1

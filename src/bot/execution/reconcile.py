@@ -47,6 +47,7 @@ class ReconcileReport:
     new_fills: int = 0
     settled: int = 0
     errors: int = 0
+    lag_ms_max: int = 0  # the longest a new fill took from the exchange's trade time to the ledger
 
 
 def read_snapshot(
@@ -122,6 +123,8 @@ class Reconciler:
         report.new_fills = len(outcome.new_fills)
         report.settled = sum(1 for cancel in outcome.cancels if cancel.source is CancelSource.EXCHANGE)
         report.errors += outcome.errors
+        recorded_ms = self._clock.now_ms()
+        report.lag_ms_max = max((max(0, recorded_ms - fill.ts_ms) for fill in outcome.new_fills), default=0)
         return report
 
     def _read_trades(self, report: ReconcileReport) -> tuple[Fill, ...] | None:

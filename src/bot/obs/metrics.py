@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 NAMESPACE = "bot"
 CYCLE_DURATION_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+REQUEST_DURATION_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 METRIC_NAMES = (
+    "bot_build_info",
+    "bot_ledger_info",
     "bot_cycle_duration_seconds",
     "bot_cycles_total",
     "bot_decisions_total",
@@ -32,6 +35,9 @@ METRIC_NAMES = (
     "bot_order_submit_uncertain_total",
     "bot_orders_unknown",
     "bot_exchange_request_errors_total",
+    "bot_exchange_requests_total",
+    "bot_exchange_request_duration_seconds",
+    "bot_exchange_retries_total",
     "bot_market_data_age_seconds",
     "bot_ledger_balance_drift",
     "bot_last_cycle_timestamp_seconds",
@@ -65,6 +71,8 @@ class Metrics:
     cycles_total: Counter
     decisions_total: Counter
     last_cycle_timestamp_seconds: Gauge
+    build_info: Gauge
+    ledger_info: Gauge
     # orders and ledger
     orders_submitted_total: Counter
     orders_filled_total: Counter
@@ -74,6 +82,9 @@ class Metrics:
     ledger_balance_drift: Gauge
     # exchange and market data
     exchange_request_errors_total: Counter
+    exchange_requests_total: Counter
+    exchange_request_duration_seconds: Histogram
+    exchange_retries_total: Counter
     market_data_age_seconds: Gauge
     exchange_clock_offset_seconds: Gauge
     exchange_degraded: Gauge
@@ -118,6 +129,14 @@ class Metrics:
         self.last_cycle_timestamp_seconds = Gauge(
             "last_cycle_timestamp_seconds", "Unix time the last cycle finished.", namespace=ns, registry=reg
         )
+        self.build_info = Gauge(
+            "build_info", "1, labelled with the bot's version, its stage and its mode.",
+            ["version", "stage", "mode"], namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.ledger_info = Gauge(
+            "ledger_info", "1, labelled with the id of the ledger this process writes.",
+            ["ledger_id"], namespace=ns, registry=reg,
+        )  # fmt: skip
 
     def _declare_order_and_ledger_metrics(self, reg: CollectorRegistry) -> None:
         from prometheus_client import Counter, Gauge
@@ -144,11 +163,23 @@ class Metrics:
         )  # fmt: skip
 
     def _declare_exchange_and_market_data_metrics(self, reg: CollectorRegistry) -> None:
-        from prometheus_client import Counter, Gauge
+        from prometheus_client import Counter, Gauge, Histogram
 
         ns = NAMESPACE
         self.exchange_request_errors_total = Counter(
             "exchange_request_errors", "Failed exchange calls.", ["endpoint", "error_class"],
+            namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.exchange_requests_total = Counter(
+            "exchange_requests", "REST attempts by outcome, retries included.",
+            ["endpoint", "outcome"], namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.exchange_request_duration_seconds = Histogram(
+            "exchange_request_duration_seconds", "Time on the wire of one REST attempt that was sent.",
+            ["endpoint"], namespace=ns, registry=reg, buckets=REQUEST_DURATION_BUCKETS_S,
+        )  # fmt: skip
+        self.exchange_retries_total = Counter(
+            "exchange_retries", "Reads tried again after a transient failure or a 429.", ["endpoint"],
             namespace=ns, registry=reg,
         )  # fmt: skip
         self.market_data_age_seconds = Gauge(
@@ -228,6 +259,22 @@ class Metrics:
         from prometheus_client import generate_latest
 
         return generate_latest(self.registry)
+
+
+class MetricsCallObserver:
+    """The REST call engine's attempts and retries (`bot.exchange.call_stats.CallObserver`) as
+    metrics. Endpoint and outcome are closed sets, so the series stay bounded."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._m = metrics
+
+    def attempt(self, endpoint: str, outcome: str, seconds: float) -> None:
+        self._m.exchange_requests_total.labels(endpoint=endpoint, outcome=outcome).inc()
+        if outcome != "refused":
+            self._m.exchange_request_duration_seconds.labels(endpoint=endpoint).observe(seconds)
+
+    def retry(self, endpoint: str) -> None:
+        self._m.exchange_retries_total.labels(endpoint=endpoint).inc()
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,7 +82,18 @@ def check_ledger(database: Database, *, now_ms: int) -> CheckReport:
     return report
 
 
-def _check(database: Database, uow: UnitOfWork, now_ms: int) -> CheckReport:
+def inspect_ledger(database: Database) -> CheckReport:
+    """The same check without the checkpoint, in a read transaction: for `bot doctor`, which may
+    run beside the daemon and never writes. Raises LedgerRefused as `check_ledger` does."""
+    try:
+        with database.read():
+            return _check(database, None, 0)
+    except sqlite3.DatabaseError as e:
+        raise LedgerRefused(_refusal(database.path, f"the file is damaged ({e})")) from e
+
+
+def _check(database: Database, uow: UnitOfWork | None, now_ms: int) -> CheckReport:
+    """`uow` None: check only (nothing is recorded, `checkpointed` is False)."""
     conn = database.connection
     path = database.path
     last = event_log.last_seq(conn)
@@ -109,14 +120,14 @@ def _check(database: Database, uow: UnitOfWork, now_ms: int) -> CheckReport:
             problem = _first_scope_difference(conn, expected)
     if problem:
         raise LedgerRefused(_refusal(path, problem))
-    needs_checkpoint = checkpoint is None or last > checkpoint[0]
-    if needs_checkpoint and last > 0:
+    checkpointing = uow is not None and (checkpoint is None or last > checkpoint[0]) and last > 0
+    if uow is not None and checkpointing:
         uow.record(LedgerChecked(through_seq=last, snapshot=snapshot(conn), ts_ms=now_ms))
     return CheckReport(
         events=total,
         replayed=replayed,
         checkpoint_seq=checkpoint[0] if checkpoint else None,
-        checkpointed=needs_checkpoint and last > 0,
+        checkpointed=checkpointing,
     )
 
 

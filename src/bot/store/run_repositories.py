@@ -27,6 +27,23 @@ class CycleRepository:
         )
         return [_cycle(row) for row in rows]
 
+    def since(self, start_ms: int) -> list[CycleRecord]:
+        """The cycles that started at or after `start_ms` (and any still running), oldest first.
+        Reads back from the newest and stops at the first older cycle: cycle ids grow with time,
+        so a window costs its own rows, not the whole table."""
+        cursor = self._conn.execute(
+            "SELECT cycle_id, stage, mode, started_ms, completed_ms, duration_ms, status, counters,"
+            " max_data_age_ms FROM cycles ORDER BY cycle_id DESC"
+        )
+        found = []
+        for row in cursor:
+            record = _cycle(row)
+            if record.started_ms is not None and record.started_ms < start_ms:
+                break
+            found.append(record)
+        cursor.close()
+        return found[::-1]
+
 
 class DecisionRepository:
     def __init__(self, conn: sqlite3.Connection) -> None:

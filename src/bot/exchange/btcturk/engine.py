@@ -24,6 +24,7 @@ from bot.exchange.btcturk.policy import RetryPolicy, interpret, retry_delay_s, t
 from bot.exchange.btcturk.prepare import BaseUrls, PreparedRequest, prepare
 from bot.exchange.btcturk.rate_limit import RateLimiter
 from bot.exchange.btcturk.requests import WireRequest
+from bot.exchange.call_stats import CallObserver, NoCallObserver, outcome_of
 from bot.exchange.errors import CircuitOpen, ExchangeError, Throttled, Transient, UncertainOutcome
 
 T = TypeVar("T")
@@ -65,6 +66,8 @@ class CallPolicy:
     Pass the same `limiter` and `breaker` to every client of a process (sync and async) so they
     share one budget and one view of the exchange's health; by default each client has its own.
     `max_rate_wait_s`: the longest a call waits for the rate budget before it gives up.
+    `observer` hears of every attempt (endpoint, outcome, seconds on the wire) and every retry;
+    `monotonic` times the attempts.
     """
 
     rng: random.Random | None = None
@@ -73,6 +76,8 @@ class CallPolicy:
     breaker: CircuitBreaker | None = None
     max_clock_skew_ms: int = 1000
     max_rate_wait_s: float = 5.0
+    observer: CallObserver | None = None
+    monotonic: Callable[[], float] = time.monotonic
 
 
 class CallEngine:
@@ -97,6 +102,8 @@ class CallEngine:
         self.stamps = StampSource(now_ms)
         self.max_clock_skew_ms = policy.max_clock_skew_ms
         self.max_rate_wait_s = policy.max_rate_wait_s
+        self.observer: CallObserver = policy.observer or NoCallObserver()
+        self.monotonic = policy.monotonic
 
     # -- clock offset ----------------------------------------------------------------------------
 
@@ -139,32 +146,41 @@ class CallEngine:
                 delay_s = retry_delay_s(self.retry, attempt, elapsed_s, error, self.rng)
                 if delay_s is None:
                     raise
+                self.observer.retry(request.endpoint)
                 yield Sleep(delay_s)
                 attempt += 1
 
     def _attempt(self, request: WireRequest, parse: Parser[T]) -> Flow[T]:
-        self.breaker.admit(request.endpoint)
-        wait_s = self.limiter.acquire_for(request, max_wait_s=self.max_rate_wait_s)
-        if wait_s > self.max_rate_wait_s:
-            # Stalling a cycle for most of a minute helps nobody: refuse, the caller fails closed.
-            raise Throttled(
-                f"client rate limit: next slot in {wait_s:.1f}s",
-                endpoint=request.endpoint,
-                retry_after_s=wait_s,
-            )
+        try:
+            self.breaker.admit(request.endpoint)
+            wait_s = self.limiter.acquire_for(request, max_wait_s=self.max_rate_wait_s)
+            if wait_s > self.max_rate_wait_s:
+                # Stalling a cycle for most of a minute helps nobody: refuse, the caller fails closed.
+                raise Throttled(
+                    f"client rate limit: next slot in {wait_s:.1f}s",
+                    endpoint=request.endpoint,
+                    retry_after_s=wait_s,
+                )
+        except ExchangeError as refused:
+            self.observer.attempt(request.endpoint, outcome_of(refused), 0.0)
+            raise
         if wait_s > 0:
             yield Sleep(wait_s)
         # Signed after the wait, so the stamp is fresh when the request leaves.
         prepared = prepare(request, urls=self.urls, credentials=self.credentials, stamps=self.stamps)
+        sent = self.monotonic()
         outcome = yield Send(prepared)
+        seconds = self.monotonic() - sent
         try:
             result = self._outcome(request, parse, outcome)
-        except (Transient, UncertainOutcome):
-            self.breaker.record_failure()
+        except ExchangeError as error:
+            self.observer.attempt(request.endpoint, outcome_of(error), seconds)
+            if isinstance(error, Transient | UncertainOutcome):
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()  # a refusal is an answer: the exchange is up
             raise
-        except ExchangeError:
-            self.breaker.record_success()  # a refusal is an answer: the exchange is up
-            raise
+        self.observer.attempt(request.endpoint, "ok", seconds)
         self.breaker.record_success()
         return result
 

@@ -1,0 +1,280 @@
+"""`bot doctor`: is this bot healthy? Every SLO over a window, and what else an operator checks.
+
+Read-only and lock-free, so it runs beside the daemon: the ledger is opened read-only and read
+in snapshot transactions, the exchange only with reads, the metrics port only probed. The
+findings, failing ones first in the table (`bot.cli.doctor`), each name the runbook section to
+read. The JSON form (`--json`, schema in runbooks/slo.md) has the same findings in a fixed order.
+
+Exit codes: 0 everything passes (warnings included), 1 a finding fails (or warns, with
+`--strict`), 2 bad usage or configuration, 4 the ledger cannot be used (missing, damaged, newer
+than this bot or refused by the integrity check).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import bot
+from bot.app.composition import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
+from bot.app.doctor_host import disk_finding, metrics_port_finding
+from bot.config import Settings
+from bot.cycle.kill_switch import read_kill_switch
+from bot.cycle.portfolio.memory import KEYS as MEMORY_KEYS
+from bot.domain.orders import OrderStatus
+from bot.slo import CycleSample, SloResult, SloThresholds, catalogue
+from bot.slo.evaluate import Window, evaluate
+from bot.store import Database
+from bot.store.integrity import inspect_ledger
+from bot.store.records import CycleRecord
+
+Status = Literal["pass", "warn", "fail", "skip", "no_data"]
+JsonScalar = str | int | float | None
+SCHEMA = "bot-doctor/1"
+_ORDER = {"fail": 0, "warn": 1, "pass": 2, "no_data": 3, "skip": 4}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    name: str  # stable: "slo.retry_ratio", "ledger.integrity", ...
+    status: Status
+    value: JsonScalar = None
+    threshold: JsonScalar = None
+    unit: str = ""
+    detail: str = ""
+    runbook: str | None = None
+
+    def as_json(self) -> dict[str, JsonScalar]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "value": self.value,
+            "threshold": self.threshold,
+            "unit": self.unit,
+            "detail": self.detail,
+            "runbook": self.runbook,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DoctorReport:
+    ledger: str
+    window_s: int
+    generated_ms: int
+    findings: Sequence[Finding]
+
+    def failing(self, *, strict: bool = False) -> list[Finding]:
+        bad = ("fail", "warn") if strict else ("fail",)
+        return [f for f in self.findings if f.status in bad]
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        return 1 if self.failing(strict=strict) else 0
+
+    def ordered(self) -> list[Finding]:
+        """Failing first, then warnings, then the rest; otherwise in report order."""
+        return sorted(self.findings, key=lambda f: _ORDER[f.status])
+
+    def as_json(self) -> dict[str, object]:
+        counts = {status: sum(1 for f in self.findings if f.status == status) for status in _ORDER}
+        return {
+            "schema": SCHEMA,
+            "version": bot.__version__,
+            "ledger": self.ledger,
+            "window_s": self.window_s,
+            "generated_ms": self.generated_ms,
+            "verdict": "fail" if counts["fail"] else ("warn" if counts["warn"] else "pass"),
+            "counts": counts,
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+def thresholds(settings: Settings) -> SloThresholds:
+    s = settings.slo
+    return SloThresholds(
+        cycle_latency_p99_ms=s.cycle_latency_p99_ms,
+        submit_latency_p99_ms=s.submit_latency_p99_ms,
+        reconcile_lag_p99_ms=s.reconcile_lag_p99_ms,
+        reconcile_max_age_s=s.reconcile_max_age_s,
+        market_data_age_p99_ms=s.market_data_age_p99_ms,
+        stale_data_ratio=s.stale_data_ratio,
+        retry_ratio=s.retry_ratio,
+        rate_limited_ratio=s.rate_limited_ratio,
+        request_failure_ratio=s.request_failure_ratio,
+        unknown_orders=s.unknown_orders,
+        balance_drift_cycles=s.balance_drift_cycles,
+        degraded_ratio=s.degraded_ratio,
+        failed_cycles=s.failed_cycles,
+        # A daemon cycling slowly is not stalled until it misses three cycles.
+        last_cycle_max_age_s=max(s.last_cycle_max_age_s, int(3 * settings.loop.cycle_seconds) + 1),
+        warn_ratio=s.warn_ratio,
+    )
+
+
+def run_doctor(
+    settings: Settings,
+    *,
+    window_s: int | None = None,
+    full: bool = False,
+    now_ms: int | None = None,
+    exchange: bool = True,
+) -> DoctorReport:
+    """Every finding for the ledger at `settings.store.path`. Raises StoreError (exit 4) for a
+    ledger that cannot be used; everything else is a finding."""
+    path = settings.store.path
+    now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    window = settings.slo.window_s if window_s is None else window_s
+    findings = [Finding(name="config", status="pass", detail=_describe(settings))]
+    with Database.open_readonly(path) as database:
+        findings.append(_integrity(database, full=full))
+        slo_results, ledger_id = _slos(database, settings, window_s=window, now_ms=now)
+        findings += [_slo_finding(result) for result in slo_results]
+        findings += _state(database, now)
+    if exchange:
+        from bot.app.doctor_exchange import exchange_findings
+
+        findings += exchange_findings(settings)
+    findings.append(metrics_port_finding(settings, ledger_id))
+    findings.append(disk_finding(Path(path)))
+    return DoctorReport(ledger=str(path), window_s=window, generated_ms=now, findings=findings)
+
+
+def _describe(settings: Settings) -> str:
+    source = settings.market_data.source
+    where = f"dataset {settings.market_data.dataset}" if source == "replay" else settings.exchange.base_url
+    return f"mode {settings.mode}, exchange adapter {settings.exchange.adapter}, market data from {where}"
+
+
+def _integrity(database: Database, *, full: bool) -> Finding:
+    """The start-up check (or the whole verify with `full`). A refused ledger raises (exit 4)."""
+    if full:
+        from bot.app.commands import ledger_verify
+
+        ok, text = ledger_verify(Path(database.path))
+        first = text.splitlines()[0] if ok else text
+        return Finding(
+            name="ledger.integrity",
+            status="pass" if ok else "fail",
+            detail=first,
+            runbook=None if ok else "runbooks/ledger-refused-at-start.md",
+        )
+    report = inspect_ledger(database)
+    seq = report.checkpoint_seq
+    since = "the first event" if seq is None else f"the checkpoint at seq {seq}"
+    return Finding(
+        name="ledger.integrity",
+        status="pass",
+        value=report.events,
+        unit="events",
+        detail=f"hash chain and acted-on state agree; {report.replayed} events replayed since {since}"
+        " (`--full` re-checks everything)",
+    )
+
+
+def _slos(
+    database: Database, settings: Settings, *, window_s: int, now_ms: int
+) -> tuple[list[SloResult], str | None]:
+    with database.read() as view:
+        replay_clock = view.state.get(REPLAY_CLOCK_KEY)
+        ledger_id = view.state.get(LEDGER_ID_KEY)
+        live_clock = replay_clock is None
+        end_ms = now_ms if live_clock else int(replay_clock or 0)
+        records = view.cycles.since(end_ms - window_s * 1000)
+    window = Window(
+        samples=[_sample(record) for record in records if record.started_ms is not None],
+        now_ms=end_ms,
+        data_age_limit_ms=settings.market_data.max_age_ms,
+        live_clock=live_clock,
+    )
+    t = thresholds(settings)
+    return evaluate(catalogue(t), window, warn_ratio=t.warn_ratio), ledger_id
+
+
+def _sample(record: CycleRecord) -> CycleSample:
+    assert record.started_ms is not None
+    return CycleSample(
+        cycle_id=record.cycle_id,
+        started_ms=record.started_ms,
+        completed_ms=record.completed_ms,
+        status=record.status,
+        duration_ms=record.duration_ms,
+        max_data_age_ms=record.max_data_age_ms,
+        counters=dict(record.counters),
+    )
+
+
+def _slo_finding(result: SloResult) -> Finding:
+    spec = result.spec
+    return Finding(
+        name=f"slo.{spec.name}",
+        status=result.status,
+        value=_number(result.value),
+        threshold=_number(spec.threshold),
+        unit=spec.unit,
+        detail=f"{spec.title}: {result.detail}" + (f"; {spec.action}" if result.status == "fail" else ""),
+        runbook=spec.runbook,
+    )
+
+
+def _number(value: Decimal | None) -> JsonScalar:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _state(database: Database, now_ms: int) -> list[Finding]:
+    """What the ledger says now: orders of unknown outcome, frozen symbols, kill switch, mode."""
+    with database.read() as view:
+        working = view.orders.working()
+        budget = view.state.get(MEMORY_KEYS["budget"])
+    unknown = sorted(o.client_order_id for o in working if o.status is OrderStatus.UNKNOWN)
+    uncertain = sorted(o.client_order_id for o in working if o.status is OrderStatus.UNCERTAIN)
+    frozen = sorted({o.symbol for o in working if o.status is OrderStatus.UNKNOWN})
+    switch = read_kill_switch(database)
+    engaged = switch.engaged(now_ms)
+    findings = [
+        Finding(
+            name="orders.unknown",
+            status="fail" if unknown else ("warn" if uncertain else "pass"),
+            value=len(unknown),
+            unit="orders",
+            detail=(f"unknown: {', '.join(unknown)}" if unknown else "none unknown")
+            + (f"; being resolved by lookup: {', '.join(uncertain)}" if uncertain else ""),
+            runbook="runbooks/unknown-order.md" if unknown or uncertain else None,
+        ),
+        Finding(
+            name="symbols.frozen",
+            status="fail" if frozen else "pass",
+            value=len(frozen),
+            unit="symbols",
+            detail=f"frozen until their unknown orders settle: {', '.join(frozen)}" if frozen else "none",
+            runbook="runbooks/unknown-order.md" if frozen else None,
+        ),
+        Finding(
+            name="kill_switch",
+            status="fail" if engaged else "pass",
+            value=int(engaged),
+            detail=f"engaged by {switch.source}: {switch.reason}" if engaged else "off",
+            runbook="runbooks/risk-modes-and-kill-switch.md" if engaged else None,
+        ),
+    ]
+    findings.append(_mode_finding(budget))
+    return findings
+
+
+def _mode_finding(budget_text: str | None) -> Finding:
+    import json
+
+    if budget_text is None:
+        return Finding(name="risk_mode", status="skip", detail="no stage-7 risk budget in this ledger")
+    mode = str(json.loads(budget_text).get("mode", "normal"))
+    return Finding(
+        name="risk_mode",
+        status="pass" if mode == "normal" else "warn",
+        value=mode,
+        detail="the stage-7 risk budget" + ("" if mode == "normal" else ": trading is restricted"),
+        runbook=None if mode == "normal" else "runbooks/risk-modes-and-kill-switch.md",
+    )
