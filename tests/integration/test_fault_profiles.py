@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.commands import ledger_verify
+from bot.app.doctor import run_doctor
 from bot.config import Settings
 from bot.store import Database
 from bot.testing.cycles import cycle_settings, run_on
@@ -46,6 +47,14 @@ def jsonable(knobs: dict) -> dict:
 
 def logged(caplog: pytest.LogCaptureFixture, message: str) -> list[dict]:
     return [getattr(r, "fields", {}) for r in caplog.records if r.getMessage() == message]
+
+
+def doctor(settings: Settings) -> dict[str, str]:
+    """`bot doctor`'s verdict per SLO on the run's ledger (the exchange is not asked: its faults
+    are still on)."""
+    report = run_doctor(settings, exchange=False)
+    print({f.name: (f.status, f.value, f.detail) for f in report.findings if f.name.startswith("slo.")})
+    return {f.name.removeprefix("slo."): f.status for f in report.findings if f.name.startswith("slo.")}
 
 
 def settle_and_compare(simulator: SimHandle, settings: Settings, db: Path) -> None:
@@ -85,6 +94,8 @@ def test_retry_storm_keeps_running_within_the_rate_limits_and_the_ledger_still_m
         for period, window in windows.items():
             assert window["over_limit"] == 0, (group, period, window)
     assert rows(db, "SELECT COUNT(*) FROM fills")[0][0] > 0
+    slos = doctor(settings)
+    assert slos["retry_ratio"] == "fail" and slos["rate_limited_ratio"] == "fail"
     settle_and_compare(simulator, settings, db)
 
 
@@ -121,6 +132,8 @@ def test_flaky_submit_never_duplicates_and_resolves_every_uncertain_submit_by_lo
     assert report["counters"]["dropped_submits"] > 0
     decided_uncertain = rows(db, "SELECT COUNT(*) FROM events WHERE type = 'OrderSubmitUncertain'")[0][0]
     assert decided_uncertain >= report["counters"]["dropped_submits"] > 0
+    slos = doctor(settings)
+    assert slos["uncertain_submit_ratio"] == "fail"
     # A second later, one more cycle with the faults lifted: a submit the run's last cycles left
     # uncertain is settled by lookup, never sent again.
     exchange_clock.advance(1_000)
@@ -161,6 +174,8 @@ def test_stale_feed_places_no_order_on_stale_data(clocked_simulator, tmp_path):
     }
     assert reasons == {"market_data_stale"}
     assert frozen_at > 0
+    slos = doctor(settings)
+    assert slos["stale_data_ratio"] == "fail"
 
 
 def test_a_skewed_exchange_clock_is_measured_and_applied_to_stamps_and_data_ages(

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.app.commands import ledger_verify
+from bot.app.doctor import run_doctor
 from bot.obs.logging import JsonFormatter
+from bot.slo import SLO_NAMES
 from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import bot, bot_env
 
@@ -102,6 +104,19 @@ def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digi
     }
     assert final_balances == sim_totals(account)
     assert_verifies(db)
+
+    # The golden calm run: `bot doctor` finds every SLO met, each with a value, and the exchange's
+    # clock, symbols and keys in order.
+    report = run_doctor(settings)
+    findings = {f.name: f for f in report.findings}
+    assert report.failing(strict=True) == [], [f.as_json() for f in report.failing(strict=True)]
+    for name in SLO_NAMES:
+        assert findings[f"slo.{name}"].value is not None, name
+    assert (
+        findings["slo.retry_ratio"].status == "pass"
+        and findings["slo.submit_latency_p99_ms"].status == "pass"
+    )
+    assert {findings[n].status for n in ("exchange.clock", "exchange.symbols", "exchange.keys")} == {"pass"}
 
 
 def test_wrong_secret_is_an_auth_error_and_nothing_is_traded(simulator, tmp_path):

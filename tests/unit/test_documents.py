@@ -80,3 +80,34 @@ def test_nothing_shipped_points_outside_the_repository():
                 if _OUTSIDE.search(line):
                     offending.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
     assert offending == []
+
+
+_RUNBOOK_LINK = re.compile(r"runbooks/([\w-]+\.md)(?:#([\w-]+))?")
+
+
+def anchors(document: Path) -> set[str]:
+    """GitHub's anchors for the document's headings: lower case, spaces to hyphens, other
+    punctuation but `-` and `_` dropped."""
+    found = set()
+    for line in document.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return found
+
+
+def test_every_runbook_the_code_names_exists_with_the_section_it_names():
+    missing = []
+    for path in sorted((REPO / "src").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for name, anchor in _RUNBOOK_LINK.findall(line):
+                runbook = REPO / "runbooks" / name
+                if not runbook.is_file() or (anchor and anchor not in anchors(runbook)):
+                    missing.append(f"{path.relative_to(REPO)}:{number}: runbooks/{name}#{anchor}")
+    assert missing == []
+
+
+def test_every_slo_has_its_section_in_the_runbook():
+    from bot.slo import SLO_NAMES
+
+    assert set(SLO_NAMES) <= anchors(REPO / "runbooks" / "slo.md")

@@ -97,6 +97,7 @@ def thresholds(settings: Settings) -> SloThresholds:
     return SloThresholds(
         cycle_latency_p99_ms=s.cycle_latency_p99_ms,
         submit_latency_p99_ms=s.submit_latency_p99_ms,
+        uncertain_submit_ratio=s.uncertain_submit_ratio,
         reconcile_lag_p99_ms=s.reconcile_lag_p99_ms,
         reconcile_max_age_s=s.reconcile_max_age_s,
         market_data_age_p99_ms=s.market_data_age_p99_ms,

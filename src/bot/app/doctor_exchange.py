@@ -50,9 +50,11 @@ def _clock(client: BtcturkClient, settings: Settings) -> Finding:
         offset = client.sync_clock()
     except ExchangeError as error:
         return _unreachable("exchange.clock", error)
+    skewed = abs(offset) > limit
     return Finding(
         name="exchange.clock",
-        status="pass" if abs(offset) <= limit else "warn",
+        runbook="runbooks/slo.md#exchange_clock" if skewed else None,
+        status="warn" if skewed else "pass",
         value=offset,
         threshold=limit,
         unit="ms",

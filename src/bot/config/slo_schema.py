@@ -21,6 +21,7 @@ class SloSettings(BaseModel):
     warn_ratio: ExactDecimal = Field(Decimal("0.8"), gt=0, le=1)
     cycle_latency_p99_ms: Integer = Field(3000, ge=0)
     submit_latency_p99_ms: Integer = Field(2000, ge=0)
+    uncertain_submit_ratio: ExactDecimal = Field(Decimal("0.01"), ge=0, le=1)
     reconcile_lag_p99_ms: Integer = Field(60_000, ge=0)
     reconcile_max_age_s: Integer = Field(300, ge=0)
     market_data_age_p99_ms: Integer = Field(10_000, ge=0)

@@ -175,7 +175,11 @@ def _trade(
         "uncertain": report.uncertain,
         "cancel_requested": report.cancel_requested,
         "errors": report.errors,
-        **({"submit_ms_max": report.submit_ms_max} if report.submitted else {}),
+        **(
+            {"submit_ms_max": report.submit_ms_max}
+            if report.submitted + report.rejected + report.uncertain
+            else {}
+        ),
         **plan.notes,
     }
 

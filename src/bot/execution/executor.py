@@ -36,7 +36,12 @@ class ExecutionReport:
     uncertain: int = 0
     cancel_requested: int = 0
     errors: int = 0
-    submit_ms_max: int = 0  # the slowest accepted submit: write-ahead intent to the exchange's ack
+    submit_ms_max: int = 0  # the slowest submit: write-ahead intent to the exchange's answer (or giving up)
+
+    @property
+    def sent(self) -> int:
+        """Submits that reached the gateway, however they ended."""
+        return self.submitted + self.rejected + self.uncertain
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +106,14 @@ class Executor:
             ack = self._gateway.submit_order(command)
         except (Rejected, RateLimited, AuthError, NotSent) as error:
             # Refused or never sent: nothing was placed, a terminal outcome for this order.
+            report.submit_ms_max = max(report.submit_ms_max, self._now() - now)
             self._record_rejected(client_order_id, error)
             report.rejected += 1
             self._observer.exchange_error(error.endpoint, type(error).__name__)
             return
         except ExchangeError as error:
             # UncertainOutcome, or anything unexpected after sending: resolve by lookup only.
+            report.submit_ms_max = max(report.submit_ms_max, self._now() - now)
             self._record(
                 OrderSubmitUncertain(client_order_id=client_order_id, message=str(error), ts_ms=self._now())
             )

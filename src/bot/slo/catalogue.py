@@ -16,6 +16,7 @@ from decimal import Decimal
 class SloThresholds:
     cycle_latency_p99_ms: int
     submit_latency_p99_ms: int
+    uncertain_submit_ratio: Decimal
     reconcile_lag_p99_ms: int
     reconcile_max_age_s: int
     market_data_age_p99_ms: int
@@ -55,6 +56,8 @@ def catalogue(t: SloThresholds) -> tuple[SloSpec, ...]:
              "find the slow phase in the cycle spans; check exchange latency and the disk"),
         spec("submit_latency_p99_ms", "submit latency, p99 (decision to exchange ack)", "ms",
              t.submit_latency_p99_ms, "check exchange latency per endpoint and the rate-limit waits"),
+        spec("uncertain_submit_ratio", "submits whose outcome was unknown when answered", "ratio",
+             t.uncertain_submit_ratio, "lookups settle them (runbooks/unknown-order.md)"),
         spec("reconcile_lag_p99_ms", "reconcile lag, p99 (exchange fill to ledger)", "ms",
              t.reconcile_lag_p99_ms, "check the trade-history reads and the cycle cadence"),
         spec("reconcile_age_s", "time since the last complete reconcile", "s", t.reconcile_max_age_s,
@@ -86,7 +89,8 @@ SLO_NAMES = tuple(
     s.name
     for s in catalogue(
         SloThresholds(
-            cycle_latency_p99_ms=0, submit_latency_p99_ms=0, reconcile_lag_p99_ms=0, reconcile_max_age_s=0,
+            cycle_latency_p99_ms=0, submit_latency_p99_ms=0, uncertain_submit_ratio=Decimal(0),
+            reconcile_lag_p99_ms=0, reconcile_max_age_s=0,
             market_data_age_p99_ms=0, stale_data_ratio=Decimal(0), retry_ratio=Decimal(0),
             rate_limited_ratio=Decimal(0), request_failure_ratio=Decimal(0), unknown_orders=0,
             balance_drift_cycles=0, degraded_ratio=Decimal(0), failed_cycles=0, last_cycle_max_age_s=0,

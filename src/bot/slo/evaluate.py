@@ -4,7 +4,8 @@ Each cycle's record (`CycleCompleted`: status, duration, data age, counters) car
 need, so the verdict comes from the ledger alone, with the daemon up or down. Counters a cycle
 records when it has something to say (`bot.cycle.run.Measures`, `bot.exchange.call_stats`):
 `requests`, `retries`, `rate_limited`, `request_failures` and their per-endpoint forms
-(`retries:GET /api/v2/ticker`), `submit_ms_max`, `reconciled`, `reconcile_lag_ms_max`,
+(`retries:GET /api/v2/ticker`), `submitted`, `exchange_rejected`, `uncertain`, `submit_ms_max`,
+`reconciled`, `reconcile_lag_ms_max`,
 `unknown_orders`, `balance_drift`.
 
 A percentile is the nearest-rank value over the cycles that measured it (a cycle records its
@@ -63,7 +64,8 @@ def evaluate(specs: Sequence[SloSpec], window: Window, *, warn_ratio: Decimal) -
     measures: dict[str, Callable[[Window], Measured]] = {
         "cycle_latency_p99_ms": _cycle_latency,
         "submit_latency_p99_ms": lambda w: _p99_counter(w, "submit_ms_max", "submits"),
-        "reconcile_lag_p99_ms": lambda w: _p99_counter(w, "reconcile_lag_ms_max", "cycles with fills"),
+        "uncertain_submit_ratio": _uncertain_submits,
+        "reconcile_lag_p99_ms": lambda w: _p99_counter(w, "reconcile_lag_ms_max", "fills"),
         "reconcile_age_s": _reconcile_age,
         "market_data_age_p99_ms": _data_age,
         "stale_data_ratio": _stale_ratio,
@@ -163,6 +165,16 @@ def _request_ratio(w: Window, key: str, *, per_endpoint: str | None = None) -> M
         worst = max(sorted(by_endpoint), key=lambda e: by_endpoint[e])
         detail += f"; most on {worst} ({by_endpoint[worst]})"
     return _ratio(count, requests), requests, detail
+
+
+def _uncertain_submits(w: Window) -> Measured:
+    sent = sum(
+        s.counters.get(k, 0) for s in w.samples for k in ("submitted", "exchange_rejected", "uncertain")
+    )
+    if not sent:
+        return None, 0, "no submit in the window"
+    uncertain = sum(s.counters.get("uncertain", 0) for s in w.samples)
+    return _ratio(uncertain, sent), sent, f"{uncertain} of {sent} submits"
 
 
 def _unknown_orders(w: Window) -> Measured:
