@@ -69,8 +69,16 @@ def test_loop_serves_metrics_and_stops_cleanly_on_sigterm(simulator, tmp_path):
             "bot_decisions_total",
             "bot_orders_submitted_total",
             "bot_market_data_age_seconds",
+            "bot_ledger_info",
+            "process_cpu_seconds_total",
         ):
             assert name in body, name
+        # The SLOs from the daemon's own ledger, as `bot doctor` judges them (the first cycle's).
+        assert 'bot_slo_status{slo="failed_cycles"} 0.0' in body
+        latency = next(
+            line for line in body.splitlines() if line.startswith('bot_slo_value{slo="cycle_latency_p99_ms"}')
+        )
+        assert float(latency.split()[-1]) >= 0, "a value, not NaN: the first cycle was judged"
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
     finally:

@@ -147,12 +147,22 @@ def _run_on(
         preflight(rt)
         with log_context(run_id=f"{rt.ledger_id}-{token}"), span("startup_recovery"):
             unresolved = recover(db, rt.resolver)
+        after_cycle = guard.after_cycle
+        if built.advance is None and settings.observability.metrics_enabled:  # a daemon, not a backtest
+            from bot.app.slo_gauges import SloGauges
+
+            gauges = SloGauges(db, settings, metrics, SystemClock())
+
+            def after_cycle() -> None:
+                guard.after_cycle()
+                gauges.after_cycle()
+
         plan = LoopPlan(
             max_cycles=cadence.max_cycles,
             cycle_seconds=cadence.cycle_seconds,
             jitter_ratio=settings.loop.jitter_ratio,
             advance=built.advance,
-            after_cycle=guard.after_cycle,
+            after_cycle=after_cycle,
         )
         flag = StopFlag()
         with stop_on_signals(flag), log_context(run_id=f"{rt.ledger_id}-{token}"):

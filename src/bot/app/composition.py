@@ -17,12 +17,17 @@ from bot.cycle.exchange_clock import ExchangeClock
 from bot.cycle.runtime import MetricsObserver, Runtime
 from bot.cycle.stage_profiles import stage_profile
 from bot.domain.clock import Clock
+from bot.domain.cycles import CycleStatus
 from bot.domain.dataset import Dataset
+from bot.exchange.btcturk.requests import ENDPOINTS
+from bot.exchange.call_stats import OUTCOMES
+from bot.exchange.errors import ERROR_CLASSES
 from bot.execution.balance_drift import BalanceDriftGuard, DriftTolerance
 from bot.execution.executor import Executor
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
-from bot.obs.metrics import Metrics
+from bot.obs.metrics import KnownLabels, Metrics
+from bot.slo import SLO_NAMES
 from bot.store.db import Database
 from bot.store.ledger_events import StateChanged
 
@@ -101,6 +106,17 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics, stag
         calls=guards.calls,
     )
     metrics.build_info.labels(version=bot.__version__, stage=stage, mode=settings.mode).set(1)
+    metrics.initialise(
+        KnownLabels(
+            stage=stage,
+            cycle_statuses=tuple(status.value for status in CycleStatus if status is not CycleStatus.RUNNING),
+            endpoints=ENDPOINTS,
+            outcomes=OUTCOMES,
+            error_classes=ERROR_CLASSES,
+            symbols=tuple(settings.universe.symbols),
+            slos=SLO_NAMES,
+        )
+    )
     metrics.ledger_info.labels(ledger_id=runtime.ledger_id).set(1)
     return Built(runtime=runtime, advance=advance)
 

@@ -131,8 +131,9 @@ def run_doctor(
     findings = [Finding(name="config", status="pass", detail=_describe(settings))]
     with Database.open_readonly(path) as database:
         findings.append(_integrity(database, full=full))
-        slo_results, ledger_id = _slos(database, settings, window_s=window, now_ms=now)
-        findings += [_slo_finding(result) for result in slo_results]
+        findings += [_slo_finding(r) for r in evaluate_slos(database, settings, window_s=window, now_ms=now)]
+        with database.read() as view:
+            ledger_id = view.state.get(LEDGER_ID_KEY)
         findings += _state(database, now)
     if exchange:
         from bot.app.doctor_exchange import exchange_findings
@@ -175,12 +176,11 @@ def _integrity(database: Database, *, full: bool) -> Finding:
     )
 
 
-def _slos(
-    database: Database, settings: Settings, *, window_s: int, now_ms: int
-) -> tuple[list[SloResult], str | None]:
+def evaluate_slos(database: Database, settings: Settings, *, window_s: int, now_ms: int) -> list[SloResult]:
+    """Every SLO over the `window_s` before `now_ms` (on a replay ledger: before its last cycle's
+    dataset time), from the ledger's cycle records, in one read transaction."""
     with database.read() as view:
         replay_clock = view.state.get(REPLAY_CLOCK_KEY)
-        ledger_id = view.state.get(LEDGER_ID_KEY)
         live_clock = replay_clock is None
         end_ms = now_ms if live_clock else int(replay_clock or 0)
         records = view.cycles.since(end_ms - window_s * 1000)
@@ -191,7 +191,7 @@ def _slos(
         live_clock=live_clock,
     )
     t = thresholds(settings)
-    return evaluate(catalogue(t), window, warn_ratio=t.warn_ratio), ledger_id
+    return evaluate(catalogue(t), window, warn_ratio=t.warn_ratio)
 
 
 def _sample(record: CycleRecord) -> CycleSample:

@@ -71,3 +71,13 @@ class CircuitOpen(NotSent):
 class Throttled(RateLimited):
     """The client's own rate limiter refused: the next free slot is further away than the client
     will wait (`retry_after_s`). Nothing was sent."""
+
+
+ERROR_CLASSES = tuple(
+    cls.__name__
+    for cls in (
+        Transient, RateLimited, Rejected, AuthError, UncertainOutcome, MalformedPayload, Fatal, NotSent,
+        CircuitOpen, Throttled,
+    )
+)  # fmt: skip
+"""The class names that label exchange errors in metrics (every class above but the base)."""

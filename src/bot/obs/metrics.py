@@ -25,6 +25,8 @@ REQUEST_DURATION_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 
 METRIC_NAMES = (
     "bot_build_info",
+    "bot_slo_status",
+    "bot_slo_value",
     "bot_ledger_info",
     "bot_cycle_duration_seconds",
     "bot_cycles_total",
@@ -73,6 +75,8 @@ class Metrics:
     last_cycle_timestamp_seconds: Gauge
     build_info: Gauge
     ledger_info: Gauge
+    slo_status: Gauge
+    slo_value: Gauge
     # orders and ledger
     orders_submitted_total: Counter
     orders_filled_total: Counter
@@ -103,9 +107,11 @@ class Metrics:
     universe_size: Gauge
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        from prometheus_client import CollectorRegistry
+        from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
 
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, process_resident_memory_bytes
+        PlatformCollector(registry=self.registry)  # python_info
         self._declare_cycle_metrics(self.registry)
         self._declare_order_and_ledger_metrics(self.registry)
         self._declare_exchange_and_market_data_metrics(self.registry)
@@ -132,6 +138,14 @@ class Metrics:
         self.build_info = Gauge(
             "build_info", "1, labelled with the bot's version, its stage and its mode.",
             ["version", "stage", "mode"], namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.slo_status = Gauge(
+            "slo_status", "Each SLO over slo.window_s from the ledger: 0 pass (or no data), 1 warn, 2 fail.",
+            ["slo"], namespace=ns, registry=reg,
+        )  # fmt: skip
+        self.slo_value = Gauge(
+            "slo_value", "Each SLO's value over slo.window_s, in its unit (runbooks/slo.md); NaN: no data.",
+            ["slo"], namespace=ns, registry=reg,
         )  # fmt: skip
         self.ledger_info = Gauge(
             "ledger_info", "1, labelled with the id of the ledger this process writes.",
@@ -254,11 +268,43 @@ class Metrics:
             "universe_size", "Symbols in the stage 4/7 dynamic universe.", namespace=ns, registry=reg
         )
 
+    def initialise(self, labels: KnownLabels) -> None:
+        """Create every series of the labelled error, retry and outcome counters at 0, so that
+        `rate(...)` over them is 0 from the start rather than no data until the first error."""
+        for status in labels.cycle_statuses:
+            self.cycles_total.labels(stage=labels.stage, status=status)
+        for endpoint in labels.endpoints:
+            self.exchange_retries_total.labels(endpoint=endpoint)
+            for outcome in labels.outcomes:
+                self.exchange_requests_total.labels(endpoint=endpoint, outcome=outcome)
+            for error_class in labels.error_classes:
+                self.exchange_request_errors_total.labels(endpoint=endpoint, error_class=error_class)
+        for symbol in labels.symbols:
+            for side in ("buy", "sell"):
+                self.orders_submitted_total.labels(symbol=symbol, side=side)
+                self.orders_filled_total.labels(symbol=symbol, side=side)
+        for slo in labels.slos:
+            self.slo_status.labels(slo=slo).set(0)
+            self.slo_value.labels(slo=slo).set(float("nan"))
+
     def exposition(self) -> bytes:
         """The current metrics in the Prometheus text format."""
         from prometheus_client import generate_latest
 
         return generate_latest(self.registry)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnownLabels:
+    """The label values known before anything happens (`Metrics.initialise`)."""
+
+    stage: str
+    cycle_statuses: tuple[str, ...]
+    endpoints: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    error_classes: tuple[str, ...]
+    symbols: tuple[str, ...]
+    slos: tuple[str, ...]
 
 
 class MetricsCallObserver:

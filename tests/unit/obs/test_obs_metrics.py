@@ -42,7 +42,47 @@ def test_metric_names_lists_every_metric_the_registry_exposes() -> None:
         f"{family.name}_total" if family.type == "counter" else family.name
         for family in Metrics().registry.collect()
     }
-    assert exposed == set(METRIC_NAMES)
+    assert {name for name in exposed if name.startswith("bot_")} == set(METRIC_NAMES)
+    # The standard process and platform collectors, on the bot's own registry.
+    assert {"process_cpu_seconds_total", "process_resident_memory_bytes", "python_info"} <= exposed
+
+
+def test_known_label_values_are_exported_at_zero_before_anything_happens() -> None:
+    from bot.app.composition import build_runtime
+    from bot.exchange.btcturk.requests import ENDPOINTS
+    from bot.store import Database
+    from bot.testing.cycles import cycle_settings
+
+    metrics = Metrics()
+    build_runtime(cycle_settings({"BOT_UNIVERSE__SYMBOLS": '["BTCTRY"]'}), Database.in_memory(), metrics, "7")
+    body = metrics.exposition().decode()
+    for endpoint in ENDPOINTS:
+        assert f'bot_exchange_requests_total{{endpoint="{endpoint}",outcome="rate_limited"}} 0.0' in body
+        assert f'bot_exchange_retries_total{{endpoint="{endpoint}"}} 0.0' in body
+        assert (
+            f'bot_exchange_request_errors_total{{endpoint="{endpoint}",error_class="Transient"}} 0.0' in body
+        )
+    assert 'bot_cycles_total{stage="7",status="failed"} 0.0' in body
+    assert 'bot_orders_submitted_total{side="buy",symbol="BTCTRY"} 0.0' in body
+    assert 'bot_slo_status{slo="retry_ratio"} 0.0' in body
+    assert 'bot_build_info{mode="paper",stage="7",version=' in body
+
+
+def test_every_request_builder_names_a_known_endpoint() -> None:
+    from decimal import Decimal
+
+    from bot.domain.orders import Side, SubmitOrder
+    from bot.exchange.btcturk import requests as r
+
+    order = SubmitOrder(
+        client_order_id="c", symbol="BTCTRY", side=Side.BUY, price=Decimal(1), quantity=Decimal(1)
+    )
+    built = [
+        r.server_time(), r.exchange_info(), r.ticker("BTCTRY"), r.order_book("BTCTRY", 5),
+        r.balances(), r.open_orders(), r.all_orders("BTCTRY"), r.submit_order(order),
+        r.cancel_order("1"), r.user_trades(0, 1),
+    ]  # fmt: skip
+    assert sorted(request.endpoint for request in built) == sorted(r.ENDPOINTS)
 
 
 def test_a_port_in_use_names_the_address_and_the_setting_and_exits_as_a_config_problem() -> None:

@@ -120,3 +120,19 @@ def cancel_order(exchange_order_id: str) -> WireRequest:
 def user_trades(start_ms: int, end_ms: int) -> WireRequest:
     params = (("startDate", str(start_ms)), ("endDate", str(end_ms)))
     return _request("GET", "/api/v1/users/transactions/trade", params=params, signed=True)
+
+
+ENDPOINTS = (
+    "GET /api/v2/server/time",
+    "GET /api/v2/server/exchangeinfo",
+    "GET /api/v2/ticker",
+    "GET /api/v2/orderbook",
+    "GET /api/v1/users/balances",
+    "GET /api/v1/openOrders",
+    "GET /api/v1/allOrders",
+    "POST /api/v1/order",
+    "DELETE /api/v1/order",
+    "GET /api/v1/users/transactions/trade",
+)
+"""Every endpoint the builders above name: the metrics' endpoint label values, known up front so a
+rate query returns 0 rather than nothing before the first error (tests check it is complete)."""
