@@ -89,6 +89,11 @@ def run_stage(
     db_path = settings.store.path
     _ensure_folder(db_path)
     wall = SystemClock()
+    if loop:
+        from bot.app.read_budget import cadence_warnings
+
+        for warning in cadence_warnings(settings, cycle_seconds):
+            log.warning("cadence exceeds the exchange's rate limits", extra={"fields": {"detail": warning}})
     with InstanceLock(db_path) as lock:
         metrics = Metrics()
         server, port = None, None
@@ -137,6 +142,7 @@ def _run_on(
     the guard of the ledger it holds."""
     from bot.app.composition import build_runtime
     from bot.app.loop import LoopPlan, StopFlag, run_cycles, stop_on_signals
+    from bot.app.status_line import StatusLine
     from bot.execution.recovery import recover
     from bot.replay import DatasetError
 
@@ -165,18 +171,29 @@ def _run_on(
             after_cycle=after_cycle,
         )
         flag = StopFlag()
+        status = None
+        if _live_status(cadence):
+            status = StatusLine(metrics, sys.stdout, max_cycles=cadence.max_cycles, portfolio=stage != "3")
         with stop_on_signals(flag), log_context(run_id=f"{rt.ledger_id}-{token}"):
             try:
-                results = run_cycles(rt, plan, flag)
+                results = run_cycles(rt, plan, flag, on_cycle=status.update if status else None)
             except DatasetError as e:
                 # A replay dataset is checked before the first cycle and read as the replay reaches
                 # it: a row that no longer checks out (the file changed under the run) stops the run
                 # with the same one line and exit code as a bad dataset at start.
                 raise ConfigError(f"market_data.dataset: {e}") from e
+            finally:
+                if status is not None:
+                    status.finish()
     finally:
         rt.close()
         guard.close()
     return results, unresolved
+
+
+def _live_status(cadence: Cadence) -> bool:
+    """A status line for a loop on a terminal (never into a file or a pipe)."""
+    return cadence.max_cycles != 1 and sys.stdout.isatty()
 
 
 def preflight(rt: Runtime) -> None:

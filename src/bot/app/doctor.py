@@ -128,7 +128,7 @@ def run_doctor(
     path = settings.store.path
     now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     window = settings.slo.window_s if window_s is None else window_s
-    findings = [Finding(name="config", status="pass", detail=_describe(settings))]
+    findings = [Finding(name="config", status="pass", detail=_describe(settings)), _cadence(settings)]
     with Database.open_readonly(path) as database:
         findings.append(_integrity(database, full=full))
         findings += [_slo_finding(r) for r in evaluate_slos(database, settings, window_s=window, now_ms=now)]
@@ -148,6 +148,31 @@ def _describe(settings: Settings) -> str:
     source = settings.market_data.source
     where = f"dataset {settings.market_data.dataset}" if source == "replay" else settings.exchange.base_url
     return f"mode {settings.mode}, exchange adapter {settings.exchange.adapter}, market data from {where}"
+
+
+def _cadence(settings: Settings) -> Finding:
+    from bot.app.read_budget import cadence_warnings, read_loads
+
+    warnings = cadence_warnings(settings)
+    loads = read_loads(settings)
+    if warnings:
+        return Finding(
+            name="config.cadence",
+            status="warn",
+            value=settings.loop.cycle_seconds,
+            threshold=round(loads[0].shortest_cycle_s, 2),
+            unit="s",
+            detail="; ".join(warnings),
+            runbook="runbooks/slo.md#rate_limited_ratio",
+        )
+    detail = (
+        f"loop.cycle_seconds {settings.loop.cycle_seconds:g} s fits every endpoint's rate limit"
+        if loads
+        else "no REST read per cycle (a replay, or the WebSocket feed with a paper account)"
+    )
+    return Finding(
+        name="config.cadence", status="pass", value=settings.loop.cycle_seconds, unit="s", detail=detail
+    )
 
 
 def _integrity(database: Database, *, full: bool) -> Finding:

@@ -49,6 +49,32 @@ def sim_config(
     return config.model_copy(update=updates)
 
 
+def bot_env_lines(config: SimConfig, host: str, port: int) -> list[str]:
+    """The BOT_* settings of a paper-mode bot trading against this simulator: its REST, graph and
+    WebSocket addresses and, when the simulator has an account, that account's keys (test
+    fixtures that exist only inside the simulator); without one, a paper account on its prices."""
+    url = f"http://{host}:{port}"
+    lines = [
+        "# Written by `bot exchange-sim --env-file`: a paper-mode bot against this simulator.",
+        "BOT_MODE=paper",
+        f"BOT_EXCHANGE__BASE_URL={url}",
+        f"BOT_EXCHANGE__GRAPH_BASE_URL={url}",
+        "BOT_MARKET_DATA__SOURCE=exchange",
+        "BOT_MARKET_DATA__FEED=websocket",
+        f"BOT_MARKET_DATA__WS_URL=ws://{host}:{port}/",
+    ]
+    if config.accounts:
+        account = config.accounts[0]
+        lines += [
+            "BOT_EXCHANGE__ADAPTER=btcturk",
+            f"BOT_EXCHANGE__API_KEY={account.api_key}",
+            f"BOT_EXCHANGE__API_SECRET={account.api_secret}",
+        ]
+    else:
+        lines.append("BOT_EXCHANGE__ADAPTER=paper")
+    return lines
+
+
 def serve_simulator(config: SimConfig, dataset_path: Path, on_ready: Callable[[str, int], None]) -> None:
     if not dataset_path.exists():
         raise CommandError(

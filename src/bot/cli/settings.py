@@ -27,9 +27,14 @@ def show(config_path: Path | None, assignments: tuple[str, ...]) -> None:
 @config.command()
 @common
 def check(config_path: Path | None, assignments: tuple[str, ...]) -> None:
-    """Validate the configuration; exit 2 naming every problem."""
+    """Validate the configuration; exit 2 naming every problem. Warns (exit 0) when the cadence
+    asks more reads of an endpoint than the exchange's rate limits allow, with the shortest cycle
+    that fits."""
     from bot.app import commands
+    from bot.app.read_budget import cadence_warnings
 
     with exit_on_known_errors():
         loaded = commands.load(config_path, parse_assignments(assignments))
     click.echo(f"configuration OK (mode {loaded.settings.mode}, adapter {loaded.settings.exchange.adapter})")
+    for warning in cadence_warnings(loaded.settings):
+        click.echo(f"warning: {warning}; the client's own limiter would abandon cycles (degraded)")

@@ -8,6 +8,15 @@ import click
 from bot.cli.errors import exit_on_known_errors
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers polling for the file see it whole or not at all; only its owner can read it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
 def _decimal(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Decimal | None:
     if value is None:
         return None
@@ -45,6 +54,12 @@ def _decimal(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     default=None,
     help="Write the bound port here once listening (for scripts).",
 )
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the BOT_* settings a bot needs to trade against this simulator (then `set -a; . FILE`).",
+)
 @click.option("--speed", callback=_decimal, default=None, help="Dataset milliseconds per wall millisecond.")
 @click.option("--seed", type=int, default=None, help="Seed for every random choice (faults included).")
 @click.option(
@@ -65,23 +80,25 @@ def exchange_sim(
     config_path: Path | None,
     dataset_path: Path,
     port: int | None,
-    port_file: Path | None,
     speed: Decimal | None,
     seed: int | None,
     faults_path: Path | None,
     fault_assignments: tuple[str, ...],
+    **written: Path | None,
 ) -> None:
     """Serve a BTCTurk-compatible exchange on loopback (REST and WebSocket), driven by a replay dataset."""
     # The simulator (starlette, uvicorn, websockets) loads for this command only.
-    from bot.app.simulator import serve_simulator, sim_config
+    from bot.app.simulator import bot_env_lines, serve_simulator, sim_config
+
+    port_file, env_file = written["port_file"], written["env_file"]  # where to say it is ready
 
     def ready(host: str, bound: int) -> None:
         click.echo(f"exchange simulator listening on http://{host}:{bound}", err=True)
         if port_file is not None:
-            port_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = port_file.with_suffix(".tmp")
-            tmp.write_text(f"{bound}\n")
-            tmp.replace(port_file)
+            _write_atomically(port_file, f"{bound}\n")
+        if env_file is not None:
+            _write_atomically(env_file, "".join(f"{line}\n" for line in bot_env_lines(config, host, bound)))
+            click.echo(f"settings for a bot: {env_file} (set -a; . {env_file}; set +a)", err=True)
 
     with exit_on_known_errors():
         config = sim_config(

@@ -1,0 +1,52 @@
+"""A one-line live status of a running daemon on a terminal: cycle, equity, risk mode, orders,
+degraded cycles and failing SLOs, rewritten in place after every cycle, read from the run's own
+metrics. Written only when the output is a terminal; logs go to stderr as always.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.cycle.run import CycleResult
+from bot.domain.cycles import CycleStatus
+from bot.obs.metrics import Metrics
+from bot.slo import SLO_NAMES
+
+_MODES = {0: "normal", 1: "reduce", 2: "observe"}
+
+
+class StatusLine:
+    def __init__(self, metrics: Metrics, stream: TextIO, *, max_cycles: int, portfolio: bool) -> None:
+        """`portfolio`: a stage (4, 7) that values an account, so equity and mode mean something."""
+        self._metrics, self._stream, self._max, self._portfolio = metrics, stream, max_cycles, portfolio
+        self._cycles = self._degraded = self._submitted = 0
+
+    def update(self, result: CycleResult) -> None:
+        self._cycles += 1
+        self._degraded += result.status is not CycleStatus.OK
+        self._submitted += result.counters.get("submitted", 0)
+        self._stream.write(f"\r\x1b[K{self.text(result.cycle_id)}")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        if self._cycles:
+            self._stream.write("\n")
+            self._stream.flush()
+
+    def text(self, cycle_id: int) -> str:
+        of = f"/{self._max}" if self._max else ""
+        parts = [f"cycle {self._cycles}{of} (id {cycle_id})"]
+        equity = self._sample("bot_equity")
+        if self._portfolio and equity is not None:
+            parts.append(f"equity {equity:,.2f}")
+        mode = self._sample("bot_risk_mode", {"source": "effective"})
+        if self._portfolio and mode is not None:
+            parts.append(f"mode {_MODES.get(int(mode), '?')}")
+        parts.append(f"orders {self._submitted}")
+        parts.append(f"degraded {self._degraded}")
+        failing = [s for s in SLO_NAMES if self._sample("bot_slo_status", {"slo": s}) == 2]
+        parts.append(f"SLOs failing: {', '.join(failing)}" if failing else "SLOs ok")
+        return " · ".join(parts)
+
+    def _sample(self, name: str, labels: dict[str, str] | None = None) -> float | None:
+        return self._metrics.registry.get_sample_value(name, labels or {})
