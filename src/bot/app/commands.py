@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -64,6 +65,7 @@ class Cadence:
 
     max_cycles: int
     cycle_seconds: float
+    status_line: bool = True  # a live status line on stdout, when it is a terminal
 
 
 def check_live_target(settings: Settings, confirmed_real_exchange: bool) -> None:
@@ -77,7 +79,13 @@ def check_live_target(settings: Settings, confirmed_real_exchange: bool) -> None
 
 
 def run_stage(
-    settings: Settings, stage: str, *, loop: bool, max_cycles: int, cycle_seconds: float
+    settings: Settings,
+    stage: str,
+    *,
+    loop: bool,
+    max_cycles: int,
+    cycle_seconds: float,
+    status_line: bool = True,
 ) -> RunOutcome:
     """Run stage "3", "4" or "7" once or as a loop; the same lock, ledger, executor and loop."""
     from bot.obs.metrics import Metrics, start_metrics_server
@@ -115,7 +123,9 @@ def run_stage(
                     interval_events=settings.store.integrity_check_events,
                     batch_cycles=backtest_batch(settings),
                 )
-                cadence = Cadence(max_cycles=max_cycles if loop else 1, cycle_seconds=cycle_seconds)
+                cadence = Cadence(
+                    max_cycles=max_cycles if loop else 1, cycle_seconds=cycle_seconds, status_line=status_line
+                )
                 results, unresolved = _run_on(db, settings, stage, metrics, (token, guard), cadence)
         finally:
             if server is not None:
@@ -193,7 +203,7 @@ def _run_on(
 
 def _live_status(cadence: Cadence) -> bool:
     """A status line for a loop on a terminal (never into a file or a pipe)."""
-    return cadence.max_cycles != 1 and sys.stdout.isatty()
+    return cadence.status_line and cadence.max_cycles != 1 and sys.stdout.isatty()
 
 
 def preflight(rt: Runtime) -> None:
@@ -212,7 +222,14 @@ def preflight(rt: Runtime) -> None:
 def ledger_verify(path: Path) -> tuple[bool, str]:
     """The hash chain, the projections and the accounting of every portfolio cycle, in one pass
     over the log. While it runs, if stderr is a terminal, a progress line there that ends as a
-    summary (events, seconds, events per second); the result itself is returned."""
+    summary (events, seconds, events per second); the result itself is returned as text."""
+    document = ledger_verify_document(path)
+    return bool(document["ok"]), verify_text(document)
+
+
+def ledger_verify_document(path: Path) -> dict[str, object]:
+    """`bot ledger verify --json`: {"ok", "ledger", "events", "problems", "accounting"}; accounting
+    is null for a ledger no portfolio stage ran on. Money is exact (strings)."""
     import time
 
     from bot.cycle.portfolio.verify import AccountingVerifier
@@ -229,14 +246,22 @@ def ledger_verify(path: Path) -> tuple[bool, str]:
         sys.stderr.flush()
 
     accounting = AccountingVerifier()
+    document: dict[str, object] = {
+        "ledger": str(path),
+        "ok": False,
+        "events": 0,
+        "problems": [],
+        "accounting": None,
+    }
     with Database.open_readonly(path) as db:
         try:
             report = verify_ledger(db, observers=[accounting], progress=progress if terminal else None)
         except sqlite3.DatabaseError as e:
-            return False, (
-                f"ledger verification FAILED: {path} is damaged ({e}); restore it from a backup"
-                " (runbooks/ledger-refused-at-start.md)"
-            )
+            document["problems"] = [
+                f"{path} is damaged ({e}); restore it from a backup (runbooks/ledger-refused-at-start.md)"
+            ]
+            document["damaged"] = True
+            return document
         finally:
             if terminal:  # the progress line becomes the summary, whatever the outcome
                 elapsed = time.perf_counter() - started
@@ -247,21 +272,45 @@ def ledger_verify(path: Path) -> tuple[bool, str]:
                 )
     check = accounting.check
     problems = [*report.problems, *check.problems]
-    if problems:
-        return False, "ledger verification FAILED:\n" + "\n".join(f"  - {p}" for p in problems)
-    lines = [f"ledger OK: {report.events_checked} events, hash chain intact, projections match"]
+    document.update(ok=not problems, events=report.events_checked, problems=problems)
     last, state = check.last, check.last_state
     if last is not None and state is not None:
         _, reading = track_equity(
             state, last.equity, last.now_ms, day_boundary_offset_ms=last.day_boundary_offset_ms
         )
+        document["accounting"] = {
+            "portfolio_cycles": check.cycles,
+            "quote_asset": last.quote_asset,
+            "equity": canonical(last.equity),
+            "peak_equity": canonical(state.peak_equity),
+            "drawdown_ratio": canonical(reading.drawdown_ratio),
+            "daily_pnl": canonical(reading.daily_pnl),
+            "realized_pnl": canonical(last.realized_pnl),
+        }
+    return document
+
+
+def verify_text(document: Mapping[str, object]) -> str:
+    """What `bot ledger verify` prints: money shown to 0.01 of the quote asset (the JSON is exact)."""
+    problems = document["problems"]
+    assert isinstance(problems, list)
+    if document.get("damaged"):
+        return f"ledger verification FAILED: {problems[0]}"
+    if problems:
+        return "ledger verification FAILED:\n" + "\n".join(f"  - {p}" for p in problems)
+    lines = [f"ledger OK: {document['events']} events, hash chain intact, projections match"]
+    accounting = document["accounting"]
+    if isinstance(accounting, dict):
+        money = {
+            k: Decimal(str(accounting[k])) for k in ("equity", "peak_equity", "daily_pnl", "realized_pnl")
+        }
         lines.append(
-            f"accounting OK: {check.cycles} portfolio cycles revalued from the fills and their"
-            f" marks; last equity {canonical(last.equity)} {last.quote_asset}, peak"
-            f" {canonical(state.peak_equity)}, drawdown {reading.drawdown_ratio:.4%},"
-            f" daily PnL {canonical(reading.daily_pnl)}, realised PnL {canonical(last.realized_pnl)}"
+            f"accounting OK: {accounting['portfolio_cycles']} portfolio cycles revalued from the fills and"
+            f" their marks; last equity {money['equity']:.2f} {accounting['quote_asset']}, peak"
+            f" {money['peak_equity']:.2f}, drawdown {Decimal(str(accounting['drawdown_ratio'])):.4%},"
+            f" daily PnL {money['daily_pnl']:.2f}, realised PnL {money['realized_pnl']:.2f}"
         )
-    return True, "\n".join(lines)
+    return "\n".join(lines)
 
 
 def ledger_init(path: Path) -> str:
@@ -287,3 +336,20 @@ def ledger_show(path: Path) -> str:
 
     with Database.open_readonly(path) as db:
         return "\n".join([render_summary(ledger_summary(db)).rstrip("\n"), "", *portfolio_lines(db)])
+
+
+def ledger_show_document(path: Path) -> dict[str, object]:
+    """`bot ledger show --json`: the overview, with the portfolio's last valuation and the kill switch."""
+    from bot.app.portfolio_summary import portfolio_document
+    from bot.store.summary import summary_document
+
+    with Database.open_readonly(path) as db:
+        return {**summary_document(ledger_summary(db)), **portfolio_document(db)}
+
+
+def ledger_view(path: Path, view: str, limit: int) -> list[dict[str, object]]:
+    """One operator view of the ledger (`bot.store.views`): fills, decisions, modes or unknown."""
+    from bot.store.views import VIEW_FUNCTIONS
+
+    with Database.open_readonly(path) as db, db.read():
+        return VIEW_FUNCTIONS[view](db, limit)

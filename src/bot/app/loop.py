@@ -89,6 +89,16 @@ class LoopTally:
     def submitted(self) -> int:
         return self.counters.get("submitted", 0)
 
+    def document(self) -> dict[str, object]:
+        """The run's summary as JSON: `bot run ... --json`."""
+        return {
+            "cycles": self.cycles,
+            "by_status": {status.value: n for status, n in sorted(self.by_status.items())},
+            "submitted": self.submitted,
+            "counters": dict(sorted(self.counters.items())),
+            "last_cycle_id": self.last_cycle_id,
+        }
+
     def summary(self) -> str:
         """`N cycles (a degraded, b ok); M orders submitted`, as `bot run` prints it."""
         statuses = ", ".join(f"{n} {status}" for status, n in sorted(self.by_status.items()))

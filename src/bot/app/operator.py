@@ -49,6 +49,30 @@ def settle_unknown_order(settings: Settings, client_order_id: str, reason: str) 
 
 def kill_switch(settings: Settings, action: str, reason: str | None, expires_in_s: float | None) -> str:
     """`on` trips the latched kill switch, `off` clears it, `status` reads it (wall-clock times)."""
+    switch, now, note = change_kill_switch(settings, action, reason, expires_in_s)
+    return note or describe_kill_switch(switch, now)
+
+
+def kill_switch_document(
+    settings: Settings, action: str, reason: str | None, expires_in_s: float | None
+) -> dict[str, object]:
+    """`bot kill-switch ... --json`: the switch after the action."""
+    switch, now, note = change_kill_switch(settings, action, reason, expires_in_s)
+    return {
+        "active": switch.active,
+        "engaged": switch.engaged(now),
+        "source": switch.source or None,
+        "reason": switch.reason or None,
+        "since_ms": switch.since_ms,
+        "expires_ms": switch.expires_ms,
+        "note": note,
+    }
+
+
+def change_kill_switch(
+    settings: Settings, action: str, reason: str | None, expires_in_s: float | None
+) -> tuple[KillSwitch, int, str | None]:
+    """The switch after `action`, the time, and a note when nothing was recorded."""
     obs = settings.observability
     configure_logging(obs.log_level, obs.log_format, sys.stderr, secrets=secret_values(settings))
     path = settings.store.path
@@ -65,12 +89,13 @@ def kill_switch(settings: Settings, action: str, reason: str | None, expires_in_
                 db, reason=reason or "", source="operator", now_ms=now, expires_ms=expires
             )
         elif action == "off":
-            if not read_kill_switch(db).active:
-                return "kill switch: already off (nothing recorded)"
+            current = read_kill_switch(db)
+            if not current.active:
+                return current, now, "kill switch: already off (nothing recorded)"
             switch = clear_kill_switch(db, reason=reason or "", now_ms=now)
         else:
             switch = read_kill_switch(db)
-    return describe_kill_switch(switch, now)
+    return switch, now, None
 
 
 def describe_kill_switch(switch: KillSwitch, now_ms: int) -> str:

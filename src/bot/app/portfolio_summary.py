@@ -70,3 +70,45 @@ def _capital(memory: PortfolioMemory, quote: str) -> list[str]:
         f"trading capital {c.trading_capital_try:.2f} {quote}, treasury {c.treasury_try:.2f},"
         f" losses {c.losses_try:.2f} (seed {canonical(c.seed_try)})"
     ]
+
+
+def portfolio_document(database: Database) -> dict[str, object]:
+    """The portfolio part of `bot ledger show --json`: the kill switch, and (stages 4 and 7) the last
+    valuation, modes and capital as the ledger's state holds them (money exact, as strings)."""
+    now = SystemClock().now_ms()
+    switch = read_kill_switch(database)
+    document: dict[str, object] = {
+        "kill_switch": {
+            "active": switch.active,
+            "engaged": switch.engaged(now),
+            "source": switch.source or None,
+            "reason": switch.reason or None,
+            "since_ms": switch.since_ms,
+            "expires_ms": switch.expires_ms,
+        },
+        "portfolio": None,
+    }
+    recorded = load_state(database, VALUATION_KEY, ValuationRecord.from_json)
+    memory = load_memory(database)
+    if recorded is None or memory.equity is None:
+        return document
+    capital = memory.capital
+    document["portfolio"] = {
+        "cycle_id": recorded.cycle_id,
+        "quote_asset": recorded.quote_asset,
+        "valuation": "incomplete" if recorded.incomplete else "complete",
+        "equity": canonical(recorded.equity),
+        "peak_equity": canonical(memory.equity.peak_equity),
+        "realized_pnl": canonical(recorded.realized_pnl),
+        "risk_budget_mode": memory.budget.mode.value if memory.budget is not None else None,
+        "anomaly_level": memory.anomaly.level.value,
+        "capital": None
+        if capital is None
+        else {
+            "trading": canonical(capital.trading_capital_try),
+            "treasury": canonical(capital.treasury_try),
+            "losses": canonical(capital.losses_try),
+            "seed": canonical(capital.seed_try),
+        },
+    }
+    return document

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--reason", help="Why (required for on and off; recorded in the ledger and the log).")
 @click.option("--expires-in", callback=_duration, help="With `on`: lapse after this long (90s, 30m, 2h, 1d).")
 @db_option
+@click.option("--json", "as_json", is_flag=True, help="The switch after the action, as one JSON object.")
 def kill_switch(
     config_path: Path | None,
     assignments: tuple[str, ...],
@@ -33,6 +35,7 @@ def kill_switch(
     reason: str | None,
     expires_in: float | None,
     db_path: Path | None,
+    as_json: bool,
 ) -> None:
     """Trip, clear or show the latched kill switch (no new orders while it is on; cancels still go).
 
@@ -46,10 +49,14 @@ def kill_switch(
         raise click.UsageError("--expires-in only goes with `on`")
     from bot.app import commands
     from bot.app.operator import kill_switch as kill_switch_command
+    from bot.app.operator import kill_switch_document
 
     with exit_on_known_errors():
         if db_path is not None:
             settings = commands.settings_for_ledger(db_path)
         else:
             settings = commands.load(config_path, parse_assignments(assignments)).settings
-        click.echo(kill_switch_command(settings, action, reason, expires_in))
+        if as_json:
+            click.echo(json.dumps(kill_switch_document(settings, action, reason, expires_in), indent=2))
+        else:
+            click.echo(kill_switch_command(settings, action, reason, expires_in))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -25,14 +26,21 @@ def ledger() -> None:
 @ledger.command()
 @common
 @db_option
-def verify(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON document: ok, events, problems, accounting.")
+def verify(
+    config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None, as_json: bool
+) -> None:
     """Check the hash chain, rebuild projections from events and revalue every portfolio cycle
     (equity, peak, drawdown, daily PnL) from its fills and marks; exit 1 on any difference."""
     from bot.app import commands
 
     with exit_on_known_errors():
-        ok, text = commands.ledger_verify(_resolve(config_path, assignments, db_path))
-    click.echo(text, err=not ok)
+        document = commands.ledger_verify_document(_resolve(config_path, assignments, db_path))
+    ok = bool(document["ok"])
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(commands.verify_text(document), err=not ok)
     if not ok:
         raise SystemExit(1)
 
@@ -40,12 +48,54 @@ def verify(config_path: Path | None, assignments: tuple[str, ...], db_path: Path
 @ledger.command()
 @common
 @db_option
-def show(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> None:
-    """Balances, positions, working orders and the last cycles."""
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of text.")
+@click.option(
+    "--view",
+    type=click.Choice(["fills", "decisions", "modes", "unknown"]),
+    default=None,
+    help="One view instead of the overview: fills, decisions by reason code, risk-mode history,"
+    " orders of unknown or uncertain outcome.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Rows of a view.")
+def show(
+    config_path: Path | None,
+    assignments: tuple[str, ...],
+    db_path: Path | None,
+    as_json: bool,
+    view: str | None,
+    limit: int,
+) -> None:
+    """Balances, positions, working orders, the last cycles, the portfolio and the kill switch; or
+    one view (--view) of fills, decisions, mode history or unknown orders."""
     from bot.app import commands
 
     with exit_on_known_errors():
-        click.echo(commands.ledger_show(_resolve(config_path, assignments, db_path)))
+        path = _resolve(config_path, assignments, db_path)
+        if view is not None:
+            rows = commands.ledger_view(path, view, limit)
+            click.echo(json.dumps(rows, indent=2) if as_json else _table(view, rows))
+        elif as_json:
+            click.echo(json.dumps(commands.ledger_show_document(path), indent=2))
+        else:
+            click.echo(commands.ledger_show(path))
+
+
+def _table(view: str, rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return f"{view}: none"
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{view} ({len(rows)})", title_justify="left")
+    for column in rows[0]:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if value is None else str(value) for value in row.values()))
+    out = StringIO()
+    Console(file=out, width=200, highlight=False).print(table)
+    return out.getvalue().rstrip()
 
 
 @ledger.command()

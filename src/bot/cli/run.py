@@ -23,6 +23,9 @@ def _run_options(command: Callable[..., None]) -> Callable[..., None]:
             "--cycle-seconds", type=click.FloatRange(min=0, min_open=True), default=None, help="Cycle period."
         ),
         click.option(
+            "--json", "as_json", is_flag=True, help="End with the run's summary as one JSON object."
+        ),
+        click.option(
             "--i-mean-the-real-exchange",
             "real_exchange",
             is_flag=True,
@@ -41,9 +44,10 @@ def _stage_command(name: str, stage: str, summary: str) -> click.Command:
         mode: str,
         max_cycles: int | None,
         cycle_seconds: float | None,
+        as_json: bool,
         real_exchange: bool,
     ) -> None:
-        _run_stage(stage, config_path, assignments, mode, max_cycles, cycle_seconds, real_exchange)
+        _run_stage(stage, config_path, assignments, mode, (max_cycles, cycle_seconds), as_json, real_exchange)
 
     command.__doc__ = summary
     return click.command(name)(_run_options(command))
@@ -68,10 +72,13 @@ def _run_stage(
     config_path: Path | None,
     assignments: tuple[str, ...],
     mode: str,
-    max_cycles: int | None,
-    cycle_seconds: float | None,
+    cadence: tuple[int | None, float | None],
+    as_json: bool,
     real_exchange: bool,
 ) -> None:
+    import json
+
+    max_cycles, cycle_seconds = cadence
     from bot.app import commands
 
     with exit_on_known_errors():
@@ -84,8 +91,19 @@ def _run_stage(
             loop=mode == "loop",
             max_cycles=settings.loop.max_cycles if max_cycles is None else max_cycles,
             cycle_seconds=settings.loop.cycle_seconds if cycle_seconds is None else cycle_seconds,
+            status_line=not as_json,
         )
-    click.echo(f"{outcome.cycles.summary()}; ledger {settings.store.path}")
+    if as_json:
+        document = {
+            **outcome.cycles.document(),
+            "stage": stage,
+            "ledger": str(settings.store.path),
+            "metrics_port": outcome.metrics_port,
+            "unresolved_orders": outcome.unresolved_orders,
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(f"{outcome.cycles.summary()}; ledger {settings.store.path}")
     if outcome.unresolved_orders:
         click.echo(
             f"warning: {outcome.unresolved_orders} orders with unknown outcome; "

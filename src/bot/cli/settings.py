@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -15,13 +16,19 @@ def config() -> None:
 
 @config.command()
 @common
-def show(config_path: Path | None, assignments: tuple[str, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True, help="{profile, settings: {key: {value, source}}} as JSON.")
+def show(config_path: Path | None, assignments: tuple[str, ...], as_json: bool) -> None:
     """Print the effective configuration (secrets redacted) with where each value came from."""
     from bot.app import commands
     from bot.config import render_settings
+    from bot.config.render import settings_document
 
     with exit_on_known_errors():
-        click.echo(render_settings(commands.load(config_path, parse_assignments(assignments))))
+        loaded = commands.load(config_path, parse_assignments(assignments))
+    if as_json:
+        click.echo(json.dumps(settings_document(loaded), indent=2))
+    else:
+        click.echo(render_settings(loaded))
 
 
 @config.command()

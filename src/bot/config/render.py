@@ -53,3 +53,27 @@ def render_settings(loaded: LoadedSettings) -> str:
         padding = " " * max(4, _COMMENT_COLUMN - len(assignment))
         lines.append(f"{assignment}{padding}# {loaded.sources.get(dotted, 'default')}")
     return "\n".join(lines) + "\n"
+
+
+def settings_document(loaded: LoadedSettings) -> dict[str, object]:
+    """`bot config show --json`: {"profile", "settings": {key: {"value", "source"}}}. Values are
+    JSON (Decimals as strings, secrets as "***" or null), keys in schema order."""
+    settings: dict[str, object] = {}
+    for dotted in leaf_fields():
+        settings[dotted] = {
+            "value": _json_value(leaf_value(loaded.settings, dotted)),
+            "source": loaded.sources.get(dotted, "default"),
+        }
+    return {"profile": str(loaded.config_path) if loaded.config_path else None, "settings": settings}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, SecretStr):
+        return display_secret(value)
+    if isinstance(value, Decimal | Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value

@@ -145,3 +145,66 @@ def _cycles(cycles: tuple[CycleRecord, ...]) -> list[str]:
             f"  #{cycle.cycle_id:<6} {cycle.status:<9} {duration:>9}  {profile}  {counters}".rstrip()
         )
     return lines
+
+
+def summary_document(summary: LedgerSummary) -> dict[str, object]:
+    """`bot ledger show --json`: the same overview as one JSON object. Decimals are strings in
+    canonical form (exact), times are epoch milliseconds."""
+    drift = loads(summary.balance_drift) if summary.balance_drift is not None else None
+    return {
+        "ledger": summary.path,
+        "schema_version": summary.schema_version,
+        "events": summary.event_count,
+        "last_hash": summary.last_hash,
+        "balances": {asset: canonical(total) for asset, total in summary.balances.items()},
+        "positions": {
+            symbol: {
+                "quantity": canonical(p.quantity),
+                "average_cost": canonical(p.average_cost),
+                "realized_pnl": canonical(p.realized_pnl),
+                "fees_paid": canonical(p.fees_paid),
+            }
+            for symbol, p in summary.positions.items()
+        },
+        "orders_by_status": {status.value: n for status, n in summary.order_counts.items()},
+        "working_orders": [
+            {
+                "client_order_id": o.client_order_id,
+                "exchange_order_id": o.exchange_order_id,
+                "symbol": o.symbol,
+                "side": o.side.value,
+                "price": canonical(o.price),
+                "quantity": canonical(o.quantity),
+                "filled_quantity": canonical(o.filled_quantity),
+                "status": o.status.value,
+            }
+            for o in summary.working_orders
+        ],
+        "foreign_open_orders": [
+            {
+                "exchange_order_id": o.exchange_order_id,
+                "client_order_id": o.client_order_id,
+                "symbol": o.symbol,
+                "side": o.side.value,
+                "price": canonical(o.price),
+                "quantity": canonical(o.quantity),
+                "seen_ms": o.seen_ms,
+            }
+            for o in summary.foreign_orders
+        ],
+        "balance_drift": drift if isinstance(drift, dict) and drift.get("frozen") is True else None,
+        "fills": summary.fill_count,
+        "recent_cycles": [
+            {
+                "cycle_id": c.cycle_id,
+                "stage": c.stage,
+                "mode": c.mode,
+                "status": c.status,
+                "started_ms": c.started_ms,
+                "duration_ms": c.duration_ms,
+                "max_data_age_ms": c.max_data_age_ms,
+                "counters": dict(c.counters),
+            }
+            for c in summary.recent_cycles
+        ],
+    }
