@@ -332,19 +332,24 @@ def ledger_init(path: Path) -> str:
 
 
 def ledger_show(path: Path) -> str:
+    from bot.app.composition import LEDGER_ID_KEY
     from bot.app.portfolio_summary import portfolio_lines
 
     with Database.open_readonly(path) as db:
-        return "\n".join([render_summary(ledger_summary(db)).rstrip("\n"), "", *portfolio_lines(db)])
+        text = render_summary(ledger_summary(db)).rstrip("\n")
+        ledger_id = db.state.get(LEDGER_ID_KEY)
+        return "\n".join([text, f"Ledger id: {ledger_id or '(none yet)'}", "", *portfolio_lines(db)])
 
 
 def ledger_show_document(path: Path) -> dict[str, object]:
     """`bot ledger show --json`: the overview, with the portfolio's last valuation and the kill switch."""
+    from bot.app.composition import LEDGER_ID_KEY
     from bot.app.portfolio_summary import portfolio_document
     from bot.store.summary import summary_document
 
     with Database.open_readonly(path) as db:
-        return {**summary_document(ledger_summary(db)), **portfolio_document(db)}
+        ledger_id = db.state.get(LEDGER_ID_KEY)
+        return {**summary_document(ledger_summary(db)), "ledger_id": ledger_id, **portfolio_document(db)}
 
 
 def ledger_view(path: Path, view: str, limit: int) -> list[dict[str, object]]:

@@ -42,7 +42,7 @@ def test_ledger_show_json(ledger: Path):
     assert set(shown) == {
         "ledger", "schema_version", "events", "last_hash", "balances", "positions", "orders_by_status",
         "working_orders", "foreign_open_orders", "balance_drift", "fills", "recent_cycles", "kill_switch",
-        "portfolio",
+        "portfolio", "ledger_id",
     }  # fmt: skip
     assert Decimal(shown["balances"]["TRY"]) > 0 and isinstance(shown["balances"]["TRY"], str)
     assert shown["portfolio"]["risk_budget_mode"] == "normal"
