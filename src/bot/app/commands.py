@@ -23,7 +23,7 @@ from bot.cycle.portfolio.params import check_portfolio_settings
 from bot.domain.money import canonical
 from bot.exchange.errors import AuthError, ExchangeError
 from bot.obs.logging import configure_logging, log_context
-from bot.obs.tracing import configure_tracing, span
+from bot.obs.tracing import configure_tracing, shutdown_tracing, span
 from bot.store import Database, ledger_summary, render_summary, verify_ledger
 from bot.store.errors import StoreError
 from bot.store.head import marker_path
@@ -92,7 +92,6 @@ def run_stage(
 
     obs = settings.observability
     configure_logging(obs.log_level, obs.log_format, sys.stderr, secrets=secret_values(settings))
-    configure_tracing(settings.observability.tracing)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns decisions
     db_path = settings.store.path
     _ensure_folder(db_path)
@@ -159,6 +158,8 @@ def _run_on(
     token, guard = ownership
     built = build_runtime(settings, db, metrics, stage)
     rt = built.runtime
+    resource = {"bot.stage": stage, "bot.mode": settings.mode, "bot.ledger_id": rt.ledger_id}
+    configure_tracing(settings.observability.tracing, resource=resource)
     try:
         preflight(rt)
         with log_context(run_id=f"{rt.ledger_id}-{token}"), span("startup_recovery"):
@@ -198,6 +199,7 @@ def _run_on(
     finally:
         rt.close()
         guard.close()
+        shutdown_tracing()  # exports what a batch still holds
     return results, unresolved
 
 
@@ -332,7 +334,7 @@ def ledger_init(path: Path) -> str:
 
 
 def ledger_show(path: Path) -> str:
-    from bot.app.composition import LEDGER_ID_KEY
+    from bot.app.ledger_keys import LEDGER_ID_KEY
     from bot.app.portfolio_summary import portfolio_lines
 
     with Database.open_readonly(path) as db:
@@ -343,7 +345,7 @@ def ledger_show(path: Path) -> str:
 
 def ledger_show_document(path: Path) -> dict[str, object]:
     """`bot ledger show --json`: the overview, with the portfolio's last valuation and the kill switch."""
-    from bot.app.composition import LEDGER_ID_KEY
+    from bot.app.ledger_keys import LEDGER_ID_KEY
     from bot.app.portfolio_summary import portfolio_document
     from bot.store.summary import summary_document
 

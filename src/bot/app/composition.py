@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import bot
 from bot.app.datasets import load_configured_dataset
+from bot.app.ledger_keys import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
 from bot.app.market_sources import ExchangeGuards, build_adapters
 from bot.config import Settings
 from bot.cycle.clocks import ReplayClock, SystemClock
@@ -27,13 +28,12 @@ from bot.execution.executor import Executor
 from bot.execution.reconcile import Reconciler
 from bot.execution.uncertain import UncertainPolicy, UncertainResolver
 from bot.obs.metrics import KnownLabels, Metrics
+from bot.obs.tracing import record_span
 from bot.slo import SLO_NAMES
 from bot.store.db import Database
 from bot.store.ledger_events import StateChanged
 
 log = logging.getLogger(__name__)
-LEDGER_ID_KEY = "ledger.id"
-REPLAY_CLOCK_KEY = "replay.clock_ms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,7 @@ class Built:
 
 
 def build_runtime(settings: Settings, database: Database, metrics: Metrics, stage: str = "3") -> Built:
+    database.observe_commits(lambda seconds: record_span("ledger.commit", seconds))  # while tracing
     dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
     clock, advance = _clock_for(dataset, settings, database)
     guards = ExchangeGuards.from_settings(settings, metrics)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Literal
 
 import bot
-from bot.app.composition import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
 from bot.app.doctor_host import disk_finding, metrics_port_finding
+from bot.app.ledger_keys import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
 from bot.config import Settings
 from bot.cycle.kill_switch import read_kill_switch
 from bot.cycle.portfolio.memory import KEYS as MEMORY_KEYS

@@ -32,6 +32,7 @@ from bot.exchange.gateway import ExchangeGateway, MarketDataSource
 from bot.exchange.paper import PaperGateway
 from bot.exchange.replay import ReplayMarketData
 from bot.obs.metrics import Metrics, MetricsCallObserver
+from bot.obs.tracing import TracingCallObserver
 from bot.store.db import Database
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class ExchangeGuards:
     def from_settings(cls, settings: Settings, metrics: Metrics | None = None) -> ExchangeGuards:
         ex = settings.exchange
         calls = CallTally()
-        observers: list[CallObserver] = [calls]
+        observers: list[CallObserver] = [calls, TracingCallObserver()]  # spans only while tracing
         if metrics is not None:
             observers.append(MetricsCallObserver(metrics))
         return cls(

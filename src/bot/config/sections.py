@@ -165,7 +165,7 @@ class ObservabilitySettings(_Group):
     metrics_enabled: bool = True
     metrics_host: str = Field("127.0.0.1", min_length=1)
     metrics_port: Integer = Field(9464, ge=0, le=65535)  # 0: the OS picks a free port
-    tracing: Literal["none", "console"] = "none"
+    tracing: Literal["none", "console", "otlp"] = "none"  # otlp: OTLP/HTTP, OTEL_EXPORTER_OTLP_* variables
 
     _upper = field_validator("log_level", mode="before")(_upper_case)
 

@@ -107,6 +107,13 @@ def _start(rt: Runtime) -> int:
 def _gather(
     rt: Runtime, rules: Mapping[str, PairRules], measures: Measures
 ) -> tuple[MarketSnapshot, AccountSnapshot]:
+    with span("gather"):
+        market, account = _read(rt)
+    with span("reconcile"):
+        return market, _reconcile(rt, rules, account, measures)
+
+
+def _read(rt: Runtime) -> tuple[MarketSnapshot, AccountSnapshot]:
     rt.exchange_clock.resync_if_due()
     market = gather_market(
         rt.market,
@@ -119,8 +126,7 @@ def _gather(
     account = gather_account(rt.gateway, rt.clock)
     rt.report_market(market)
     rt.seed_balances_once(account)
-    with span("reconcile"):
-        return market, _reconcile(rt, rules, account, measures)
+    return market, account
 
 
 def _reconcile(
@@ -162,9 +168,12 @@ def _trade(
         safety=rt.safety(view.frozen_symbols, balance_drift=drifted, foreign_open=bool(view.foreign_orders)),
         recent_cycles=rt.recent_cycles,
     )
-    plan = rt.stage.plan(inputs)
-    planned = _record_decisions(rt, cycle_id, plan)
-    report = rt.executor.execute(cycle_id, planned)
+    with span("decide"):  # the stage's check runs inside its plan, in a "check" span
+        plan = rt.stage.plan(inputs)
+    with span("record", what="decisions"):
+        planned = _record_decisions(rt, cycle_id, plan)
+    with span("act", actions=len(planned)):
+        report = rt.executor.execute(cycle_id, planned)
     decisions = plan.decisions
     return {
         "intents": plan.intents,
@@ -225,7 +234,7 @@ def _complete(
 ) -> None:
     duration_ms = int(duration_s * 1000)
     counters = {**counters, **cycle_counters(rt.calls.drain())}
-    with rt.database.unit_of_work() as uow:
+    with span("record", what="completion"), rt.database.unit_of_work() as uow:
         uow.record(
             CycleCompleted(
                 cycle_id=cycle_id,

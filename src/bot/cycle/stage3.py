@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.cycle.stage import CycleInputs, StagePlan
+from bot.obs.tracing import span
 from bot.risk.stage3_policy import CheckContext, Stage3Limits, check_stage3
 from bot.strategy.profit_aware import ProfitAwareParams, StrategyView, decide
 
@@ -33,7 +34,8 @@ class Stage3:
             ),
             self.params,
         )
-        decisions = check_stage3(intents, check_context(inputs), self.limits)
+        with span("check"):
+            decisions = check_stage3(intents, check_context(inputs), self.limits)
         return StagePlan(decisions=decisions, intents=len(intents))
 
 

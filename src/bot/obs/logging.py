@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from bot.obs.redaction import SecretScrubber, install_record_scrubbing
+from bot.obs.tracing import current_ids
 
 CONTEXT_FIELDS = ("run_id", "cycle_id", "symbol", "client_order_id")
 REDACTED = "***"
@@ -147,6 +148,9 @@ class JsonFormatter(_ScrubbingFormatter):
             "event": record.getMessage(),
             **record_fields(record),
         }
+        ids = current_ids()  # inside a span being traced: its ids, to find the trace from the line
+        if ids is not None:
+            payload["trace_id"], payload["span_id"] = ids
         if record.exc_info:
             payload["exc"] = self._exc(record)
         return self._json(payload)

@@ -38,6 +38,7 @@ class Database(Repositories):
         self._uow_active = False
         self._fence: str | None = None
         self._batch = False
+        self._on_commit: Callable[[float], None] | None = None
 
     @classmethod
     def open(
@@ -115,7 +116,17 @@ class Database(Repositories):
         if self._uow_active:
             raise StoreError("a unit of work is already active on this ledger (they do not nest)")
         self._uow_active = True
-        return UnitOfWork(self._conn, on_close=self._uow_closed, fence=self._check_fence, nested=self._batch)
+        return UnitOfWork(
+            self._conn,
+            on_close=self._uow_closed,
+            fence=self._check_fence,
+            nested=self._batch,
+            on_commit=self._on_commit,
+        )
+
+    def observe_commits(self, on_commit: Callable[[float], None] | None) -> None:
+        """`on_commit(seconds)` after every COMMIT a unit of work makes (tracing records a span)."""
+        self._on_commit = on_commit
 
     def begin_batch(self) -> None:
         """Backtests only: from now on units of work commit into one long transaction that

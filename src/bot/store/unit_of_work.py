@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from types import TracebackType
 
@@ -27,11 +28,13 @@ class UnitOfWork(Repositories):
         fence: Callable[[], None] = lambda: None,
         *,
         nested: bool = False,
+        on_commit: Callable[[float], None] | None = None,
     ) -> None:
         super().__init__(conn)
         self._conn = conn
         self._on_close = on_close
         self._fence = fence
+        self._on_commit = on_commit  # told how long each real COMMIT took (a span, when tracing)
         self._active = False
         # Inside a backtest's batch (`Database.begin_batch`): a savepoint of the batch's
         # transaction, which already holds the write lock and checked the fencing token.
@@ -107,11 +110,14 @@ class UnitOfWork(Repositories):
             self._conn.execute("RELEASE unit_of_work")
             self._finish()
             return
+        started = time.monotonic()
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as e:
             self.rollback()
             raise StoreError(f"cannot commit to the ledger: {explain(e)}") from e
+        if self._on_commit is not None:
+            self._on_commit(time.monotonic() - started)
         self._finish()
 
     def rollback(self) -> None:

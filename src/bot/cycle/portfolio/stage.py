@@ -30,6 +30,7 @@ from bot.domain.cycles import CycleOutcome
 from bot.domain.decisions import Decision
 from bot.domain.intents import OrderIntent
 from bot.domain.money import ZERO
+from bot.obs.tracing import span
 from bot.risk.capital import CapitalState, checkpoint, scale
 from bot.risk.cycle_history import consecutive_critical_errors
 from bot.risk.kill_switch import auto_trip_reason
@@ -102,7 +103,8 @@ class PortfolioStage:
             policy=self.params.auto_trip,
         )
         ctx = self._context(inputs, accounts, reading, members, capital, governance, kill_reason is not None)
-        decisions = check_portfolio(intents, ctx, self.params.limits)
+        with span("check"):
+            decisions = check_portfolio(intents, ctx, self.params.limits)
         valuation = ValuationRecord.of(
             cycle_id=inputs.cycle_id,
             now_ms=inputs.now_ms,
