@@ -79,6 +79,18 @@ def test_loop_serves_metrics_and_stops_cleanly_on_sigterm(simulator, tmp_path):
             line for line in body.splitlines() if line.startswith('bot_slo_value{slo="cycle_latency_p99_ms"}')
         )
         assert float(latency.split()[-1]) >= 0, "a value, not NaN: the first cycle was judged"
+        # `bot doctor` beside the running daemon: read-only and lock-free, it reads the ledger the
+        # daemon is writing and finds the metrics port served by this ledger's daemon.
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        doctor = bot(
+            ["doctor", "--json", "--no-exchange", "--set", f"observability.metrics_port={port}"], env
+        )
+        assert doctor.returncode in (0, 1), doctor.stderr  # not 3 (locked) nor 4 (unusable)
+        findings = {f["name"]: f for f in json.loads(doctor.stdout)["findings"]}
+        assert findings["metrics.port"]["status"] == "pass", findings["metrics.port"]
+        assert "served by this ledger's daemon" in findings["metrics.port"]["detail"]
+        assert findings["ledger.integrity"]["status"] == "pass"
+        assert findings["slo.failed_cycles"]["status"] == "pass"
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
     finally:
