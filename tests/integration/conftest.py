@@ -145,6 +145,10 @@ def bot_env(sim_url: str, db: Path, **extra: str) -> dict[str, str]:
         BOT_EXCHANGE__API_SECRET=API_SECRET,
         BOT_STORE__PATH=str(db),
         BOT_OBSERVABILITY__METRICS_PORT="0",
+        # These tests run cycles back to back against a simulator whose market moves a step per
+        # balance read: every cycle reads the account. Paced reads have tests of their own
+        # (tests/integration/test_paced_account_reads.py).
+        BOT_EXCHANGE__ACCOUNT_READS="every_cycle",
         # Small, fast-moving limits so 50 cycles see entries, fills and exits.
         BOT_STRATEGY__ENTRY_NOTIONAL_TRY="1500",
         BOT_STRATEGY__ENTRY_OFFSET_BPS="0",

@@ -12,7 +12,9 @@ import bot
 from bot.app.datasets import load_configured_dataset
 from bot.app.ledger_keys import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
 from bot.app.market_sources import ExchangeGuards, build_adapters
+from bot.app.read_budget import account_read_interval_ms
 from bot.config import Settings
+from bot.cycle.account_reads import AccountReadPlan
 from bot.cycle.clocks import ReplayClock, SystemClock
 from bot.cycle.exchange_clock import ExchangeClock
 from bot.cycle.runtime import MetricsObserver, Runtime
@@ -105,6 +107,7 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics, stag
         stream=adapters.stream,
         exchange_degraded=lambda: guards.breaker.degraded,
         calls=guards.calls,
+        account_reads=AccountReadPlan(interval_ms=account_read_interval_ms(settings)),
     )
     metrics.build_info.labels(version=bot.__version__, stage=stage, mode=settings.mode).set(1)
     metrics.initialise(

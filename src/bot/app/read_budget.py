@@ -9,9 +9,11 @@ slowest endpoint and the shortest cycle that sustains it.
 
 Per cycle, against an exchange: each symbol's ticker and order book when market data is read over
 REST (`market_data.feed = "rest"`; with the WebSocket feed, REST is only the fallback for a stale
-symbol); with `exchange.adapter = "btcturk"`, the account's balances, open orders and trade
-history. A cycle with new fills reads the balances and open orders once more, and lookups of
-orders that left the book read more: the figures here are the floor.
+symbol); with `exchange.adapter = "btcturk"` and `exchange.account_reads = "every_cycle"`, the
+account's balances, open orders and trade history (paced, the default, reads them only as often
+as `account_read_interval_ms` allows: `bot.cycle.account_reads`). A cycle with new fills reads
+the balances and open orders once more, and lookups of orders that left the book read more: the
+figures here are the floor.
 """
 
 from __future__ import annotations
@@ -58,12 +60,14 @@ class ReadLoad:
 
 
 def cycle_reads(settings: Settings) -> dict[str, int]:
-    """REST reads per cycle by limiter group, the floor (see the module docstring)."""
+    """REST reads per cycle by limiter group, the floor (see the module docstring). A paced account
+    (`exchange.account_reads = "paced"`) is read only as often as its limits allow, so it never
+    overruns them and is not counted."""
     reads: dict[str, int] = {}
     if settings.market_data.source == "exchange" and settings.market_data.feed == "rest":
         for group in MARKET_READS:
             reads[group] = len(settings.universe.symbols)
-    if settings.exchange.adapter == "btcturk":
+    if settings.exchange.adapter == "btcturk" and settings.exchange.account_reads == "every_cycle":
         for group in ACCOUNT_READS:
             reads[group] = 1
     return reads
@@ -83,3 +87,21 @@ def read_loads(settings: Settings, cycle_seconds: float | None = None) -> list[R
 def cadence_warnings(settings: Settings, cycle_seconds: float | None = None) -> list[str]:
     """One line per endpoint the cadence cannot sustain; empty when it fits (or reads a replay)."""
     return [load.describe() for load in read_loads(settings, cycle_seconds) if not load.sustainable]
+
+
+ACCOUNT_SHARE = 0.8  # of the scaled limits: room for a cycle's second read after new fills
+
+
+def account_read_interval_ms(settings: Settings) -> int:
+    """How often a paced daemon reads its account over REST: the slowest account endpoint's
+    allowance, at ACCOUNT_SHARE of it. 0 (every cycle) for a paper account, whose reads are free,
+    or with `exchange.account_reads = "every_cycle"`."""
+    if settings.exchange.adapter != "btcturk" or settings.exchange.account_reads == "every_cycle":
+        return 0
+    ratio = settings.exchange.rate_limit_ratio
+    slowest = min(
+        max(1, int(rule.limit * ratio)) / rule.period_s
+        for group in ACCOUNT_READS
+        for rule in BTCTURK_LIMITS[group]
+    )
+    return int(1000 / (slowest * ACCOUNT_SHARE))

@@ -40,6 +40,10 @@ class ExchangeSettings(_Group):
     breaker_probe_interval_s: Seconds = Field(15.0, gt=0)
     max_clock_skew_ms: Integer = Field(1_000, ge=0)  # reported beyond this
     clock_sync_interval_s: Seconds = Field(300.0, gt=0)  # re-measure the exchange's clock this often
+    # "paced": balances, open orders and fills are read over REST only as often as their rate
+    # limits allow; a cycle in between reuses the last read and submits nothing (cancels still go).
+    # "every_cycle": read them every cycle (a cycle faster than the limits allow then degrades).
+    account_reads: Literal["paced", "every_cycle"] = "paced"
     # Never from TOML: env BOT_EXCHANGE__API_KEY / BOT_EXCHANGE__API_SECRET, or the *_file keys.
     api_key: ApiKey | None = None
     api_secret: ApiSecret | None = None  # base64, as BTCTurk issues it

@@ -51,9 +51,11 @@ class Measures:
     reconcile_lag_ms: int = 0
     unknown_orders: int = 0
     balance_drift: bool = False
+    account_fresh: bool = True  # False: the last account read was reused (paced reads)
 
     def counters(self) -> dict[str, int]:
         found = {
+            "account_deferred": int(not self.account_fresh),
             "reconciled": int(self.reconciled),
             "reconcile_lag_ms_max": self.reconcile_lag_ms,
             "unknown_orders": self.unknown_orders,
@@ -108,12 +110,12 @@ def _gather(
     rt: Runtime, rules: Mapping[str, PairRules], measures: Measures
 ) -> tuple[MarketSnapshot, AccountSnapshot]:
     with span("gather"):
-        market, account = _read(rt)
+        market, account = _read(rt, measures)
     with span("reconcile"):
         return market, _reconcile(rt, rules, account, measures)
 
 
-def _read(rt: Runtime) -> tuple[MarketSnapshot, AccountSnapshot]:
+def _read(rt: Runtime, measures: Measures) -> tuple[MarketSnapshot, AccountSnapshot]:
     rt.exchange_clock.resync_if_due()
     market = gather_market(
         rt.market,
@@ -123,25 +125,42 @@ def _read(rt: Runtime) -> tuple[MarketSnapshot, AccountSnapshot]:
         exchange_offset_ms=rt.exchange_clock.offset_ms,
         on_error=lambda error: rt.observer.exchange_error(error.endpoint, type(error).__name__),
     )
-    account = gather_account(rt.gateway, rt.clock)
+    account = _account(rt, measures)
     rt.report_market(market)
     rt.seed_balances_once(account)
     return market, account
 
 
+def _account(rt: Runtime, measures: Measures) -> AccountSnapshot:
+    """Balances and open orders read now, or (paced reads, between two reads the rate limits
+    allow) the last read again: then the cycle is not fresh (`bot.cycle.account_reads`)."""
+    plan = rt.account_reads
+    if not plan.due() and plan.last is not None:
+        measures.account_fresh = False
+        return plan.last
+    account = gather_account(rt.gateway, rt.clock)
+    plan.read(account)
+    return account
+
+
 def _reconcile(
     rt: Runtime, rules: Mapping[str, PairRules], account: AccountSnapshot, measures: Measures
 ) -> AccountSnapshot:
+    fresh = measures.account_fresh
     # Before anything is recorded: the exchange holding orders of ours the ledger lacks stops it all.
-    rt.reconciler.refuse_if_behind(account.open_orders)
+    if fresh:
+        rt.reconciler.refuse_if_behind(account.open_orders)
     rt.resolver.resolve_all()  # first, so fills of a just-found order are linked to it
     if rt.stream is not None:
         rt.reconciler.confirm_deleted(rt.stream.deletions())  # BTCTurk confirms cancels on the stream
+    if not fresh:  # fills and the open-order list wait for the next account read
+        return account
     recon = rt.reconciler.run(rules, account.open_orders)  # REST: fills, and the fallback for cancels
     measures.reconciled = recon.errors == 0
     measures.reconcile_lag_ms = recon.lag_ms_max
     if recon.new_fills:
         account = gather_account(rt.gateway, rt.clock)  # fills changed balances; decide on fresh ones
+        rt.account_reads.read(account)
     return account
 
 
@@ -156,7 +175,8 @@ def _trade(
     view = read_ledger_view(rt.database, rt.stage.symbols())
     measures.unknown_orders = sum(1 for o in view.working_orders if o.status is OrderStatus.UNKNOWN)
     rt.report_unknown_orders(measures.unknown_orders)
-    drifted = rt.report_drift(view.balances, account)
+    # Drift is judged on a fresh read only; a cycle that is not fresh submits nothing anyway.
+    drifted = rt.report_drift(view.balances, account) if measures.account_fresh else False
     measures.balance_drift = drifted
     inputs = CycleInputs(
         cycle_id=cycle_id,
@@ -165,7 +185,12 @@ def _trade(
         market=market,
         account=account,
         view=view,
-        safety=rt.safety(view.frozen_symbols, balance_drift=drifted, foreign_open=bool(view.foreign_orders)),
+        safety=rt.safety(
+            view.frozen_symbols,
+            balance_drift=drifted,
+            foreign_open=bool(view.foreign_orders),
+            account_fresh=measures.account_fresh,
+        ),
         recent_cycles=rt.recent_cycles,
     )
     with span("decide"):  # the stage's check runs inside its plan, in a "check" span

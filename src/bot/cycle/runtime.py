@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot.config import Settings
+from bot.cycle.account_reads import AccountReadPlan
 from bot.cycle.clocks import SystemClock
 from bot.cycle.exchange_clock import ExchangeClock
 from bot.cycle.kill_switch import read_kill_switch
@@ -66,6 +67,7 @@ class Runtime:
     stream: StreamReport | None = None
     wall: Clock = field(default_factory=SystemClock)  # the operator's clock: kill-switch expiry
     calls: CallTally = field(default_factory=CallTally)  # REST requests since the last cycle drained it
+    account_reads: AccountReadPlan = field(default_factory=AccountReadPlan)  # every cycle unless paced
     recent_cycles: RecentCycles = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +93,12 @@ class Runtime:
         return self._rules
 
     def safety(
-        self, frozen_symbols: frozenset[str], *, balance_drift: bool = False, foreign_open: bool = False
+        self,
+        frozen_symbols: frozenset[str],
+        *,
+        balance_drift: bool = False,
+        foreign_open: bool = False,
+        account_fresh: bool = True,
     ) -> SafetyState:
         """The gate's inputs; `foreign_open` stops submits only if reconcile.foreign_orders = "halt"."""
         s = self.settings
@@ -107,6 +114,7 @@ class Runtime:
             exchange_degraded=self.exchange_degraded(),
             balance_drift=balance_drift,
             foreign_orders_halt=foreign_open and s.reconcile.foreign_orders == "halt",
+            account_fresh=account_fresh,
         )
 
     def seed_balances_once(self, account: AccountSnapshot) -> None:

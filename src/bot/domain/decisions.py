@@ -39,6 +39,7 @@ class ReasonCode(StrEnum):
     SYMBOL_NOT_IN_UNIVERSE = "symbol_not_in_universe"
     BALANCE_DRIFT = "balance_drift"
     FOREIGN_ORDER_OPEN = "foreign_order_open"
+    ACCOUNT_NOT_FRESH = "account_not_fresh"
     # risk policy
     MAX_ORDERS_PER_CYCLE = "max_orders_per_cycle"
     MAX_OPEN_ORDERS_PER_SYMBOL = "max_open_orders_per_symbol"

@@ -2,7 +2,8 @@
 
 Blocks side effects when the operator or the situation says so: dry-run, kill switch, a live
 run that is not armed, stale or missing market data, a symbol frozen by an unknown order, a
-ledger whose balances drifted from the exchange's, a foreign order under the `halt` policy.
+ledger whose balances drifted from the exchange's, an account not read this cycle, a foreign
+order under the `halt` policy.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class SafetyState:
     exchange_degraded: bool = False
     balance_drift: bool = False  # ledger and exchange balances disagree beyond tolerance
     foreign_orders_halt: bool = False  # reconcile.foreign_orders = "halt" and one is open
+    # False on a cycle that reused the last read of balances, open orders and fills because the
+    # exchange's rate limits allow no new one yet (`exchange.account_reads = "paced"`).
+    account_fresh: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,11 @@ def gate(intent: OrderIntent, state: SafetyState, market: MarketSnapshot, now_ms
     if state.balance_drift:
         return GateRefusal(
             ReasonCode.BALANCE_DRIFT, {"hint": "ledger and exchange balances disagree; see `bot ledger show`"}
+        )
+    if not state.account_fresh:
+        return GateRefusal(
+            ReasonCode.ACCOUNT_NOT_FRESH,
+            {"hint": "this cycle reused the last account read (rate limits); submits wait for a fresh one"},
         )
     if state.foreign_orders_halt:
         return GateRefusal(

@@ -14,7 +14,8 @@ SIM = Path(__file__).resolve().parents[3] / "configs" / "sim.toml"
 
 
 def settings(**dotted: object):
-    return load_settings(SIM, {}, dict(dotted)).settings
+    """The simulator profile, reading the account every cycle unless told otherwise."""
+    return load_settings(SIM, {}, {"exchange.account_reads": "every_cycle", **dotted}).settings
 
 
 def test_an_exchange_account_reads_balances_orders_and_trades_every_cycle():
@@ -48,3 +49,10 @@ def test_the_slowest_endpoint_comes_first():
     first = read_loads(s, 0.25)[0]
     assert first.group == "get /api/v2/orderbook"  # 3 books a cycle against 144 a minute
     assert first.shortest_cycle_s == pytest.approx(3 / 2.4)
+
+
+def test_a_paced_account_never_overruns_its_limits_so_only_market_reads_count():
+    paced = settings(**{"exchange.account_reads": "paced"})
+    assert cycle_reads(paced) == {} and cadence_warnings(paced, 0.05) == []
+    rest = settings(**{"exchange.account_reads": "paced", "market_data.feed": "rest"})
+    assert set(cycle_reads(rest)) == {"get /api/v2/ticker", "get /api/v2/orderbook"}

@@ -149,6 +149,14 @@ ROWS = [
         base={"safety": replace(SAFE, balance_drift=True)},
     ),
     Row(
+        RC.ACCOUNT_NOT_FRESH,
+        R,
+        GATE,
+        check_portfolio,
+        (buy(),),
+        base={"safety": replace(SAFE, account_fresh=False)},
+    ),
+    Row(
         RC.FOREIGN_ORDER_OPEN,
         R,
         GATE,
