@@ -48,7 +48,7 @@ class Measures:
     key only when it has something to say, so an idle replay cycle records nothing more."""
 
     reconciled: bool = False  # the REST reconcile ran to the end without an error
-    reconcile_lag_ms: int = 0
+    reconcile_lag_ms: int | None = None  # None: no new fill this cycle, nothing to measure
     unknown_orders: int = 0
     balance_drift: bool = False
     account_fresh: bool = True  # False: the last account read was reused (paced reads)
@@ -57,11 +57,11 @@ class Measures:
         found = {
             "account_deferred": int(not self.account_fresh),
             "reconciled": int(self.reconciled),
-            "reconcile_lag_ms_max": self.reconcile_lag_ms,
             "unknown_orders": self.unknown_orders,
             "balance_drift": int(self.balance_drift),
         }
-        return {key: value for key, value in found.items() if value}
+        lag = {} if self.reconcile_lag_ms is None else {"reconcile_lag_ms_max": self.reconcile_lag_ms}
+        return {key: value for key, value in found.items() if value} | lag
 
 
 def run_cycle(rt: Runtime) -> CycleResult:
@@ -157,7 +157,8 @@ def _reconcile(
         return account
     recon = rt.reconciler.run(rules, account.open_orders)  # REST: fills, and the fallback for cancels
     measures.reconciled = recon.errors == 0
-    measures.reconcile_lag_ms = recon.lag_ms_max
+    if recon.new_fills:
+        measures.reconcile_lag_ms = recon.lag_ms_max
     if recon.new_fills:
         account = gather_account(rt.gateway, rt.clock)  # fills changed balances; decide on fresh ones
         rt.account_reads.read(account)
@@ -272,4 +273,4 @@ def _complete(
         )
         uow.commit()
     rt.recent_cycles.completed(cycle_id, status, duration_ms, dict(counters))
-    rt.on_cycle_completed(rt.stage.name, status, duration_s)
+    rt.on_cycle_completed(rt.stage.name, status, duration_s, counters)

@@ -165,7 +165,14 @@ class Runtime:
     def report_unknown_orders(self, count: int) -> None:
         self.metrics.orders_unknown.set(count)
 
-    def on_cycle_completed(self, stage: str, status: str, duration_s: float) -> None:
+    def on_cycle_completed(
+        self, stage: str, status: str, duration_s: float, counters: Mapping[str, int] | None = None
+    ) -> None:
+        counters = counters or {}
+        if "submit_ms_max" in counters:
+            self.metrics.submit_latency_seconds.observe(counters["submit_ms_max"] / 1000)
+        if "reconcile_lag_ms_max" in counters:
+            self.metrics.reconcile_lag_seconds.observe(counters["reconcile_lag_ms_max"] / 1000)
         self.metrics.cycle_duration_seconds.labels(stage=stage).observe(duration_s)
         self.metrics.cycles_total.labels(stage=stage, status=status).inc()
         self.metrics.last_cycle_timestamp_seconds.set(self.clock.now_ms() / 1000)

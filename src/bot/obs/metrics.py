@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 NAMESPACE = "bot"
 CYCLE_DURATION_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 REQUEST_DURATION_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+RECONCILE_LAG_BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 METRIC_NAMES = (
     "bot_build_info",
@@ -40,6 +41,8 @@ METRIC_NAMES = (
     "bot_exchange_requests_total",
     "bot_exchange_request_duration_seconds",
     "bot_exchange_retries_total",
+    "bot_submit_latency_seconds",
+    "bot_reconcile_lag_seconds",
     "bot_market_data_age_seconds",
     "bot_ledger_balance_drift",
     "bot_last_cycle_timestamp_seconds",
@@ -89,6 +92,8 @@ class Metrics:
     exchange_requests_total: Counter
     exchange_request_duration_seconds: Histogram
     exchange_retries_total: Counter
+    submit_latency_seconds: Histogram
+    reconcile_lag_seconds: Histogram
     market_data_age_seconds: Gauge
     exchange_clock_offset_seconds: Gauge
     exchange_degraded: Gauge
@@ -191,6 +196,14 @@ class Metrics:
         self.exchange_request_duration_seconds = Histogram(
             "exchange_request_duration_seconds", "Time on the wire of one REST attempt that was sent.",
             ["endpoint"], namespace=ns, registry=reg, buckets=REQUEST_DURATION_BUCKETS_S,
+        )  # fmt: skip
+        self.submit_latency_seconds = Histogram(
+            "submit_latency_seconds", "A cycle's slowest submit, write-ahead intent to exchange answer.",
+            namespace=ns, registry=reg, buckets=REQUEST_DURATION_BUCKETS_S,
+        )  # fmt: skip
+        self.reconcile_lag_seconds = Histogram(
+            "reconcile_lag_seconds", "A cycle's longest fill lag: the exchange's trade time to the ledger.",
+            namespace=ns, registry=reg, buckets=RECONCILE_LAG_BUCKETS_S,
         )  # fmt: skip
         self.exchange_retries_total = Counter(
             "exchange_retries", "Reads tried again after a transient failure or a 429.", ["endpoint"],

@@ -53,7 +53,8 @@ def ledger_summary(database: Database, *, recent_cycles: int = DEFAULT_RECENT_CY
 
 
 def render_summary(summary: LedgerSummary) -> str:
-    """Plain text, one section per concept, decimals in canonical form (never rounded)."""
+    """Plain text, one section per concept: quantities and prices exact; realised PnL and fees (in
+    the quote asset, computed to 28 digits) to 0.01 for reading. `summary_document` is exact."""
     lines = [
         f"Ledger {summary.path}",
         f"  schema {summary.schema_version}, {summary.event_count} events,"
@@ -89,7 +90,7 @@ def _positions(positions: Mapping[str, Position]) -> list[str]:
         lines.append(
             f"  {symbol:<10} quantity {canonical(position.quantity)}"
             f"  average cost {canonical(position.average_cost.quantize(Decimal('0.00000001')))}"
-            f"  realized PnL {canonical(position.realized_pnl)}  fees {canonical(position.fees_paid)}"
+            f"  realized PnL {position.realized_pnl:.2f}  fees {position.fees_paid:.2f}"
         )
     return lines
 

@@ -106,3 +106,17 @@ def test_a_port_in_use_names_the_address_and_the_setting_and_exits_as_a_config_p
 def test_an_address_not_on_this_machine_names_metrics_host() -> None:
     with pytest.raises(MetricsAddressUnusable, match=r"on 192\.0\.2\.1:0: .*set observability\.metrics_host"):
         start_metrics_server(Metrics(), "192.0.2.1", 0)  # TEST-NET-1: never a local address
+
+
+def test_submit_latency_and_reconcile_lag_are_observed_per_cycle_that_measured_them() -> None:
+    from bot.store import Database
+    from bot.testing.cycles import CycleRun, cycle_settings
+
+    metrics = Metrics()
+    with CycleRun(cycle_settings({}), Database.in_memory(), stage="3", metrics=metrics) as run:
+        results = run.cycles(80)
+    submits = sum(1 for r in results if "submit_ms_max" in r.counters)
+    fills = sum(1 for r in results if "reconcile_lag_ms_max" in r.counters)
+    assert submits > 0 and fills > 0, "the bundled replay trades within 80 cycles"
+    assert metrics.registry.get_sample_value("bot_submit_latency_seconds_count") == submits
+    assert metrics.registry.get_sample_value("bot_reconcile_lag_seconds_count") == fills
