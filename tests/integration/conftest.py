@@ -172,3 +172,18 @@ def bot(args: list[str], env: Mapping[str, str], timeout: float = 120) -> subpro
         timeout=timeout,
         check=False,
     )
+
+
+def assert_slo_verdicts(
+    verdicts: Mapping[str, str], must_fail: set[str], may_fail: frozenset[str] = frozenset()
+) -> None:
+    """`bot doctor`'s verdict on every SLO of a golden run: `must_fail` fail, `may_fail` may (a
+    fault whose reach depends on timing), every other SLO passes or had nothing to measure."""
+    from bot.slo import SLO_NAMES
+
+    assert set(verdicts) == set(SLO_NAMES)
+    for name in SLO_NAMES:
+        if name in must_fail:
+            assert verdicts[name] == "fail", (name, verdicts)
+        elif name not in may_fail:
+            assert verdicts[name] in ("pass", "no_data"), (name, verdicts)

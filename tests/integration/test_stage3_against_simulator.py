@@ -20,7 +20,7 @@ from bot.app.doctor import run_doctor
 from bot.obs.logging import JsonFormatter
 from bot.slo import SLO_NAMES
 from bot.testing.cycles import cycle_settings, run_on
-from tests.integration.conftest import bot, bot_env
+from tests.integration.conftest import assert_slo_verdicts, bot, bot_env
 
 pytestmark = pytest.mark.integration
 
@@ -110,6 +110,9 @@ def test_fifty_cycles_trade_and_the_ledger_matches_the_exchange_to_the_last_digi
     report = run_doctor(settings)
     findings = {f.name: f for f in report.findings}
     assert report.failing(strict=True) == [], [f.as_json() for f in report.failing(strict=True)]
+    assert_slo_verdicts(
+        {f.name.removeprefix("slo."): f.status for f in report.findings if f.name.startswith("slo.")}, set()
+    )
     for name in SLO_NAMES:
         assert findings[f"slo.{name}"].value is not None, name
     assert (

@@ -26,7 +26,16 @@ from bot.sim import SimAccount, SimConfig
 from bot.sim.fault_profile import FaultProfile
 from bot.testing.cycles import cycle_settings, run_on
 from bot.testing.simulator import serving
-from tests.integration.conftest import API_KEY, API_SECRET, REPO, SEED_BALANCES, SimHandle, bot, bot_env
+from tests.integration.conftest import (
+    API_KEY,
+    API_SECRET,
+    REPO,
+    SEED_BALANCES,
+    SimHandle,
+    assert_slo_verdicts,
+    bot,
+    bot_env,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -122,6 +131,18 @@ def test_ws_chaos_the_feed_reconnects_and_the_daemon_keeps_trading(chaotic_simul
         submitted = conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     assert statuses.get("ok", 0) >= 50
     assert submitted > 0
+    doctor = bot(["doctor", "--json", "--no-exchange"], env)
+    assert doctor.returncode in (0, 1), doctor.stderr
+    verdicts = {
+        f["name"].removeprefix("slo."): f["status"]
+        for f in json.loads(doctor.stdout)["findings"]
+        if f["name"].startswith("slo.")
+    }
+    print(verdicts)
+    # Disconnects leave a few cycles on REST fallback or stale data; orders stay whole.
+    assert_slo_verdicts(
+        verdicts, set(), may_fail=frozenset({"degraded_ratio", "stale_data_ratio", "market_data_age_p99_ms"})
+    )
 
 
 def _rest_book(url: str) -> tuple[tuple[BookLevel, ...], tuple[BookLevel, ...]]:

@@ -54,7 +54,7 @@ def catalogue(t: SloThresholds) -> tuple[SloSpec, ...]:
     return (
         spec("cycle_latency_p99_ms", "cycle latency, p99", "ms", t.cycle_latency_p99_ms,
              "find the slow phase in the cycle spans; check exchange latency and the disk"),
-        spec("submit_latency_p99_ms", "submit latency, p99 (decision to exchange ack)", "ms",
+        spec("submit_latency_p99_ms", "submit latency, p99 (decision to the exchange's answer)", "ms",
              t.submit_latency_p99_ms, "check exchange latency per endpoint and the rate-limit waits"),
         spec("uncertain_submit_ratio", "submits whose outcome was unknown when answered", "ratio",
              t.uncertain_submit_ratio, "lookups settle them (runbooks/unknown-order.md)"),
