@@ -203,8 +203,14 @@ def _degraded_ratio(w: Window) -> Measured:
     done = _completed(w)
     if not done:
         return None, 0, "no completed cycle in the window"
-    bad = sum(1 for s in done if s.status in ("degraded", "failed"))
-    return _ratio(bad, len(done)), len(done), f"{bad} of {len(done)} cycles"
+    bad = [s for s in done if s.status in ("degraded", "failed")]
+    refused = sum(1 for s in bad if s.counters.get("requests_refused"))
+    detail = f"{len(bad)} of {len(done)} cycles"
+    if refused:
+        detail += (
+            f", {refused} of them with requests the client refused itself (rate limiter or open breaker)"
+        )
+    return _ratio(len(bad), len(done)), len(done), detail
 
 
 def _failed(w: Window) -> Measured:

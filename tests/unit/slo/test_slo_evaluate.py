@@ -137,9 +137,13 @@ def test_unknown_orders_and_drift_judge_the_end_of_the_window():
 
 def test_degraded_and_failed_cycles():
     samples = healthy()
-    samples[:6] = [cycle(i, status="degraded") for i in range(6)]
+    samples[:6] = [cycle(i, status="degraded", requests_refused=i % 2) for i in range(6)]
     results = judged(samples)
     assert results["degraded_ratio"].value == D("0.06") and results["degraded_ratio"].status == "fail"
+    assert (
+        "6 of 100 cycles, 3 of them with requests the client refused itself"
+        in results["degraded_ratio"].detail
+    )
     assert results["failed_cycles"].status == "pass"
     samples[7] = cycle(7, status="failed")
     assert judged(samples)["failed_cycles"].status == "fail"
