@@ -360,3 +360,38 @@ def ledger_view(path: Path, view: str, limit: int) -> list[dict[str, object]]:
 
     with Database.open_readonly(path) as db, db.read():
         return VIEW_FUNCTIONS[view](db, limit)
+
+
+def parity_document(ledger_a: Path, ledger_b: Path) -> dict[str, object]:
+    """`bot parity A B`: each ledger's fingerprint and, when they differ, the first divergence."""
+    from bot.store.parity import Fingerprint, compare, fingerprint
+
+    def read(path: Path) -> Fingerprint:
+        with Database.open_readonly(path) as db:
+            return fingerprint(db)
+
+    def side(path: Path, print_: Fingerprint) -> dict[str, object]:
+        return {
+            "ledger": str(path),
+            "fingerprint": print_.digest,
+            "cycles": len(print_.cycles),
+            "records": print_.counts,
+        }
+
+    a, b = read(ledger_a), read(ledger_b)
+    divergence = compare(a, b)
+    return {
+        "schema": "bot-parity/1",
+        "equal": divergence is None,
+        "a": side(ledger_a, a),
+        "b": side(ledger_b, b),
+        "divergence": None
+        if divergence is None
+        else {
+            "cycle_id": divergence.cycle_id,
+            "index": divergence.index,
+            "a": divergence.left,
+            "b": divergence.right,
+        },
+        "detail": None if divergence is None else divergence.describe(),
+    }

@@ -14,6 +14,7 @@ from bot.cli.doctor import doctor
 from bot.cli.kill_switch import kill_switch
 from bot.cli.ledger import ledger
 from bot.cli.orders import orders
+from bot.cli.parity import parity
 from bot.cli.replay import replay_import, replay_init
 from bot.cli.run import run, stage4_run, stage7_run
 from bot.cli.settings import config
@@ -33,6 +34,7 @@ cli.add_command(config)
 cli.add_command(ledger)
 cli.add_command(doctor)
 cli.add_command(orders)
+cli.add_command(parity)
 cli.add_command(kill_switch)
 cli.add_command(exchange_sim)
 cli.add_command(replay_init)
