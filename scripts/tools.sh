@@ -9,8 +9,11 @@ if ! command -v promtool > /dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends prometheus > /dev/null 2>&1 \
       || { apt-get update -qq > /dev/null 2>&1 && apt-get install -y -qq --no-install-recommends prometheus > /dev/null 2>&1; } \
       || echo "could not install promtool with apt-get; the tests that need it will skip"
-    # The package starts a Prometheus server where an init system runs; the tests need only the tool.
-    command -v systemctl > /dev/null 2>&1 && systemctl stop prometheus > /dev/null 2>&1 || true
+    # The package starts (and enables) a Prometheus server where an init system runs; the tests
+    # need only the tool, so the server is stopped and disabled.
+    if command -v systemctl > /dev/null 2>&1; then
+      systemctl disable --now prometheus prometheus-node-exporter > /dev/null 2>&1 || true
+    fi
   else
     echo "promtool is not installed and cannot be here (needs root and apt-get); the tests that need it will skip"
   fi

@@ -91,3 +91,14 @@ def test_the_plan_reads_first_then_when_the_interval_has_passed():
     assert not plan.due()
     clock.advance(1)
     assert plan.due()
+
+
+def test_every_read_spends_an_interval_so_a_second_read_after_fills_pushes_the_next_one_out():
+    clock = FakeClock()
+    plan = AccountReadPlan(interval_ms=781, monotonic_ms=clock.now_ms)
+    plan.read(object())  # type: ignore[arg-type]
+    plan.read(object())  # type: ignore[arg-type]  # the same cycle, after new fills
+    clock.advance(781)
+    assert not plan.due(), "two reads spent two intervals"
+    clock.advance(781)
+    assert plan.due()

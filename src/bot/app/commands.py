@@ -6,7 +6,8 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,7 @@ from bot.exchange.errors import AuthError, ExchangeError
 from bot.obs.logging import configure_logging, log_context
 from bot.obs.tracing import configure_tracing, shutdown_tracing, span
 from bot.store import Database, ledger_summary, render_summary, verify_ledger
-from bot.store.errors import StoreError
+from bot.store.errors import LedgerRefused, StoreError
 from bot.store.head import marker_path
 
 if TYPE_CHECKING:
@@ -337,7 +338,7 @@ def ledger_show(path: Path) -> str:
     from bot.app.ledger_keys import LEDGER_ID_KEY
     from bot.app.portfolio_summary import portfolio_lines
 
-    with Database.open_readonly(path) as db:
+    with Database.open_readonly(path) as db, _damage_refused(path):
         text = render_summary(ledger_summary(db)).rstrip("\n")
         ledger_id = db.state.get(LEDGER_ID_KEY)
         return "\n".join([text, f"Ledger id: {ledger_id or '(none yet)'}", "", *portfolio_lines(db)])
@@ -349,7 +350,7 @@ def ledger_show_document(path: Path) -> dict[str, object]:
     from bot.app.portfolio_summary import portfolio_document
     from bot.store.summary import summary_document
 
-    with Database.open_readonly(path) as db:
+    with Database.open_readonly(path) as db, _damage_refused(path):
         ledger_id = db.state.get(LEDGER_ID_KEY)
         return {**summary_document(ledger_summary(db)), "ledger_id": ledger_id, **portfolio_document(db)}
 
@@ -358,8 +359,20 @@ def ledger_view(path: Path, view: str, limit: int) -> list[dict[str, object]]:
     """One operator view of the ledger (`bot.store.views`): fills, decisions, modes or unknown."""
     from bot.store.views import VIEW_FUNCTIONS
 
-    with Database.open_readonly(path) as db, db.read():
+    with Database.open_readonly(path) as db, _damage_refused(path), db.read():
         return VIEW_FUNCTIONS[view](db, limit)
+
+
+@contextmanager
+def _damage_refused(path: Path) -> Iterator[None]:
+    """A read that meets a damaged page: one line and exit 4, never a traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        raise LedgerRefused(
+            f"{path} is damaged ({error}); run `bot ledger verify --db {path}` and see"
+            " runbooks/ledger-refused-at-start.md"
+        ) from error
 
 
 def parity_document(ledger_a: Path, ledger_b: Path) -> dict[str, object]:

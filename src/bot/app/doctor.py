@@ -12,6 +12,7 @@ than this bot or refused by the integrity check).
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,11 +25,12 @@ from bot.app.doctor_host import disk_finding, metrics_port_finding
 from bot.app.ledger_keys import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
 from bot.config import Settings
 from bot.cycle.kill_switch import read_kill_switch
-from bot.cycle.portfolio.memory import KEYS as MEMORY_KEYS
 from bot.domain.orders import OrderStatus
+from bot.domain.risk import RiskMode
 from bot.slo import CycleSample, SloResult, SloThresholds, catalogue
 from bot.slo.evaluate import Window, evaluate
 from bot.store import Database
+from bot.store.errors import LedgerRefused
 from bot.store.integrity import inspect_ledger
 from bot.store.records import CycleRecord
 
@@ -129,12 +131,22 @@ def run_doctor(
     now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     window = settings.slo.window_s if window_s is None else window_s
     findings = [Finding(name="config", status="pass", detail=_describe(settings)), _cadence(settings)]
-    with Database.open_readonly(path) as database:
-        findings.append(_integrity(database, full=full))
-        findings += [_slo_finding(r) for r in evaluate_slos(database, settings, window_s=window, now_ms=now)]
-        with database.read() as view:
-            ledger_id = view.state.get(LEDGER_ID_KEY)
-        findings += _state(database, now)
+    try:
+        with Database.open_readonly(path) as database:
+            findings.append(_fast_integrity(database))
+            findings += [
+                _slo_finding(r) for r in evaluate_slos(database, settings, window_s=window, now_ms=now)
+            ]
+            with database.read() as view:
+                ledger_id = view.state.get(LEDGER_ID_KEY)
+            findings += _state(database, now)
+    except sqlite3.DatabaseError as error:  # damage beyond what the fast check reads
+        raise LedgerRefused(
+            f"{path} is damaged ({error}); run `bot ledger verify --db {path}` and see"
+            " runbooks/ledger-refused-at-start.md"
+        ) from error
+    if full:  # after the read-only handle is closed: the verify opens its own
+        findings[2] = _full_integrity(Path(path))
     if exchange:
         from bot.app.doctor_exchange import exchange_findings
 
@@ -175,19 +187,21 @@ def _cadence(settings: Settings) -> Finding:
     )
 
 
-def _integrity(database: Database, *, full: bool) -> Finding:
-    """The start-up check (or the whole verify with `full`). A refused ledger raises (exit 4)."""
-    if full:
-        from bot.app.commands import ledger_verify
+def _full_integrity(path: Path) -> Finding:
+    """The whole `bot ledger verify`: every event re-hashed, every projection rebuilt."""
+    from bot.app.commands import ledger_verify
 
-        ok, text = ledger_verify(Path(database.path))
-        first = text.splitlines()[0] if ok else text
-        return Finding(
-            name="ledger.integrity",
-            status="pass" if ok else "fail",
-            detail=first,
-            runbook=None if ok else "runbooks/ledger-refused-at-start.md",
-        )
+    ok, text = ledger_verify(path)
+    return Finding(
+        name="ledger.integrity",
+        status="pass" if ok else "fail",
+        detail=text.splitlines()[0] if ok else text,
+        runbook=None if ok else "runbooks/ledger-refused-at-start.md",
+    )
+
+
+def _fast_integrity(database: Database) -> Finding:
+    """The start-up check, read-only (no checkpoint). A refused ledger raises (exit 4)."""
     report = inspect_ledger(database)
     seq = report.checkpoint_seq
     since = "the first event" if seq is None else f"the checkpoint at seq {seq}"
@@ -209,11 +223,14 @@ def evaluate_slos(database: Database, settings: Settings, *, window_s: int, now_
         live_clock = replay_clock is None
         end_ms = now_ms if live_clock else int(replay_clock or 0)
         records = view.cycles.since(end_ms - window_s * 1000)
+        last_completed, last_reconciled = view.cycles.last_completed_ms(), view.cycles.last_reconciled_ms()
     window = Window(
         samples=[_sample(record) for record in records if record.started_ms is not None],
         now_ms=end_ms,
         data_age_limit_ms=settings.market_data.max_age_ms,
         live_clock=live_clock,
+        last_completed_ms=last_completed,
+        last_reconciled_ms=last_reconciled,
     )
     t = thresholds(settings)
     return evaluate(catalogue(t), window, warn_ratio=t.warn_ratio)
@@ -255,7 +272,6 @@ def _state(database: Database, now_ms: int) -> list[Finding]:
     """What the ledger says now: orders of unknown outcome, frozen symbols, kill switch, mode."""
     with database.read() as view:
         working = view.orders.working()
-        budget = view.state.get(MEMORY_KEYS["budget"])
     unknown = sorted(o.client_order_id for o in working if o.status is OrderStatus.UNKNOWN)
     uncertain = sorted(o.client_order_id for o in working if o.status is OrderStatus.UNCERTAIN)
     frozen = sorted({o.symbol for o in working if o.status is OrderStatus.UNKNOWN})
@@ -287,20 +303,28 @@ def _state(database: Database, now_ms: int) -> list[Finding]:
             runbook="runbooks/risk-modes-and-kill-switch.md" if engaged else None,
         ),
     ]
-    findings.append(_mode_finding(budget))
+    findings.append(_mode_finding(database))
     return findings
 
 
-def _mode_finding(budget_text: str | None) -> Finding:
-    import json
+def _mode_finding(database: Database) -> Finding:
+    """The stricter of the stage-7 risk budget's mode and the anomaly level (stages 4 and 7): the
+    mode the bot obeys."""
+    from bot.cycle.portfolio.memory import load_memory
 
-    if budget_text is None:
-        return Finding(name="risk_mode", status="skip", detail="no stage-7 risk budget in this ledger")
-    mode = str(json.loads(budget_text).get("mode", "normal"))
+    memory = load_memory(database)
+    if memory.equity is None:
+        return Finding(
+            name="risk_mode", status="skip", detail="no portfolio stage (4 or 7) has run on this ledger"
+        )
+    budget = memory.budget.mode if memory.budget is not None else RiskMode.NORMAL
+    mode = budget.stricter(memory.anomaly.level)
+    restricted = mode is not RiskMode.NORMAL
     return Finding(
         name="risk_mode",
-        status="pass" if mode == "normal" else "warn",
-        value=mode,
-        detail="the stage-7 risk budget" + ("" if mode == "normal" else ": trading is restricted"),
-        runbook=None if mode == "normal" else "runbooks/risk-modes-and-kill-switch.md",
+        status="warn" if restricted else "pass",
+        value=mode.value,
+        detail=f"risk budget {budget.value}, anomaly level {memory.anomaly.level.value}"
+        + ("; trading is restricted" if restricted else ""),
+        runbook="runbooks/risk-modes-and-kill-switch.md" if restricted else None,
     )

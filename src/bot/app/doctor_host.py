@@ -34,7 +34,16 @@ def metrics_port_finding(settings: Settings, ledger_id: str | None) -> Finding:
     if obs.metrics_port == 0:
         return Finding(name=name, status="skip", detail="observability.metrics_port = 0: the OS picks one")
     where = f"{obs.metrics_host}:{obs.metrics_port}"
-    if _free(obs.metrics_host, obs.metrics_port):
+    free = _free(obs.metrics_host, obs.metrics_port)
+    if isinstance(free, str):
+        return Finding(
+            name=name,
+            status="warn",
+            value=obs.metrics_port,
+            detail=f"cannot probe {where} from here ({free}): is doctor on the daemon's host and network?",
+            runbook="runbooks/slo.md#metrics_port",
+        )
+    if free:
         return Finding(
             name=name,
             status="pass",
@@ -74,14 +83,16 @@ def disk_finding(ledger: Path) -> Finding:
     )
 
 
-def _free(host: str, port: int) -> bool:
+def _free(host: str, port: int) -> bool | str:
+    """True: nothing listens there; False: something does; a text: the address cannot be probed
+    from here (not an address of this host, a name that does not resolve)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((host, port))
         except OSError as error:
             if error.errno in (errno.EADDRINUSE, errno.EACCES):
                 return False
-            raise
+            return error.strerror or str(error)
     return True
 
 

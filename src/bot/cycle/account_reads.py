@@ -30,14 +30,19 @@ class AccountReadPlan:
 
     interval_ms: int = 0  # 0: every cycle
     monotonic_ms: Callable[[], int] = field(default=_monotonic_ms)
-    last_read_ms: int | None = None
+    next_due_ms: int | None = None
     last: AccountSnapshot | None = None
 
     def due(self) -> bool:
         """True when this cycle reads the account (the first cycle always does)."""
-        if self.last is None or self.last_read_ms is None:
+        if self.last is None or self.next_due_ms is None:
             return True
-        return self.monotonic_ms() - self.last_read_ms >= self.interval_ms
+        return self.monotonic_ms() >= self.next_due_ms
 
     def read(self, account: AccountSnapshot) -> None:
-        self.last, self.last_read_ms = account, self.monotonic_ms()
+        """Every read spends one interval of the budget: a cycle that reads twice (again after new
+        fills) pushes the next read two intervals out, so reads average one per interval however
+        many fills come."""
+        now = self.monotonic_ms()
+        start = now if self.next_due_ms is None else max(now, self.next_due_ms)
+        self.last, self.next_due_ms = account, start + self.interval_ms

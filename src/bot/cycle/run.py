@@ -91,9 +91,9 @@ def run_cycle(rt: Runtime) -> CycleResult:
             counters = {**counters, **measures.counters()}
             _complete(rt, cycle_id, CycleStatus.FAILED, counters, time.perf_counter() - started, max_age)
             raise
-    duration_s = time.perf_counter() - started
-    counters = {**counters, **measures.counters()}
-    _complete(rt, cycle_id, status, counters, duration_s, max_age)
+        duration_s = time.perf_counter() - started
+        counters = {**counters, **measures.counters()}
+        _complete(rt, cycle_id, status, counters, duration_s, max_age)  # in the cycle's span and trace
     return CycleResult(cycle_id=cycle_id, status=status, counters=counters, duration_s=duration_s)
 
 
@@ -176,8 +176,8 @@ def _trade(
     view = read_ledger_view(rt.database, rt.stage.symbols())
     measures.unknown_orders = sum(1 for o in view.working_orders if o.status is OrderStatus.UNKNOWN)
     rt.report_unknown_orders(measures.unknown_orders)
-    # Drift is judged on a fresh read only; a cycle that is not fresh submits nothing anyway.
-    drifted = rt.report_drift(view.balances, account) if measures.account_fresh else False
+    # Drift is judged on a fresh read; a cycle that reused the last one keeps the freeze as it stands.
+    drifted = rt.report_drift(view.balances, account) if measures.account_fresh else rt.drift_guard.frozen
     measures.balance_drift = drifted
     inputs = CycleInputs(
         cycle_id=cycle_id,

@@ -114,6 +114,14 @@ class BalanceDriftGuard:
         self._streak = 0
         self._frozen: bool | None = None  # read from the ledger once, then kept with every change
 
+    @property
+    def frozen(self) -> bool:
+        """The freeze as it stands, without judging a new read (a cycle that reused the last one)."""
+        if self._frozen is None:
+            with self._db.read() as repos:
+                self._frozen = drift_frozen(repos.state)
+        return self._frozen
+
     def assess(self, ledger: Mapping[str, Decimal], exchange: Mapping[str, Decimal]) -> bool:
         """Record a transition if this cycle makes one; True while new submits must stay frozen."""
         if self._frozen is None:

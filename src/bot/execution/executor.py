@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -82,6 +83,7 @@ class Executor:
         self, cycle_id: int, intent: SubmitIntent, client_order_id: str, report: ExecutionReport
     ) -> None:
         now = self._clock.now_ms()
+        started = time.perf_counter()  # the latency is a duration: wall-clock steps must not bend it
         with self._db.unit_of_work() as uow:
             is_new = uow.record(
                 submit_requested(intent, client_order_id=client_order_id, cycle_id=cycle_id, ts_ms=now)
@@ -106,14 +108,14 @@ class Executor:
             ack = self._gateway.submit_order(command)
         except (Rejected, RateLimited, AuthError, NotSent) as error:
             # Refused or never sent: nothing was placed, a terminal outcome for this order.
-            report.submit_ms_max = max(report.submit_ms_max, self._now() - now)
+            report.submit_ms_max = max(report.submit_ms_max, _elapsed_ms(started))
             self._record_rejected(client_order_id, error)
             report.rejected += 1
             self._observer.exchange_error(error.endpoint, type(error).__name__)
             return
         except ExchangeError as error:
             # UncertainOutcome, or anything unexpected after sending: resolve by lookup only.
-            report.submit_ms_max = max(report.submit_ms_max, self._now() - now)
+            report.submit_ms_max = max(report.submit_ms_max, _elapsed_ms(started))
             self._record(
                 OrderSubmitUncertain(client_order_id=client_order_id, message=str(error), ts_ms=self._now())
             )
@@ -124,7 +126,7 @@ class Executor:
             return
         crash_points.reach("after_submit_response")
         acked = self._now()
-        report.submit_ms_max = max(report.submit_ms_max, acked - now)
+        report.submit_ms_max = max(report.submit_ms_max, _elapsed_ms(started))
         self._record(
             OrderAccepted(
                 client_order_id=client_order_id, exchange_order_id=ack.exchange_order_id, ts_ms=acked
@@ -182,3 +184,7 @@ class Executor:
         with self._db.unit_of_work() as uow:
             uow.record(event)
             uow.commit()
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

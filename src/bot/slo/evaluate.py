@@ -25,6 +25,7 @@ from typing import Literal
 from bot.slo.catalogue import SloSpec
 
 Status = Literal["pass", "warn", "fail", "no_data"]
+_WARN_WITHOUT_DATA = frozenset({"last_cycle_age_s", "reconcile_age_s"})
 Measured = tuple[Decimal | None, int, str]  # value, samples, detail
 _RATIO_PLACES = Decimal("0.0001")
 
@@ -57,6 +58,9 @@ class Window:
     now_ms: int
     data_age_limit_ms: int  # market_data.max_age_ms: older data is stale
     live_clock: bool = True  # False for a replay ledger: its times are the dataset's, not now's
+    # From the whole ledger, not the window: a daemon down longer than the window is not healthy.
+    last_completed_ms: int | None = None
+    last_reconciled_ms: int | None = None
 
 
 def evaluate(specs: Sequence[SloSpec], window: Window, *, warn_ratio: Decimal) -> list[SloResult]:
@@ -82,6 +86,8 @@ def evaluate(specs: Sequence[SloSpec], window: Window, *, warn_ratio: Decimal) -
     for spec in specs:
         value, samples, detail = measures[spec.name](window)
         status = judge(spec, value, warn_ratio)
+        if value is None and window.live_clock and spec.name in _WARN_WITHOUT_DATA:
+            status = "warn"  # a live ledger on which no cycle (or reconcile) has ever completed
         results.append(SloResult(spec=spec, value=value, status=status, samples=samples, detail=detail))
     return results
 
@@ -123,14 +129,16 @@ def _p99_counter(w: Window, key: str, what: str) -> Measured:
 
 def _reconcile_age(w: Window) -> Measured:
     done = [s for s in _completed(w) if s.counters.get("reconciled")]
+    if done:
+        last = done[-1]
+        assert last.completed_ms is not None
+        return _seconds(w.now_ms - last.completed_ms), len(done), f"last in cycle {last.cycle_id}"
+    if w.last_reconciled_ms is not None:
+        return _seconds(w.now_ms - w.last_reconciled_ms), 0, "none in the window; the last one before it"
     if not w.samples:
-        return None, 0, "no cycle in the window"
-    if not done:
-        since = w.samples[0].started_ms
-        return _seconds(w.now_ms - since), len(w.samples), "no complete reconcile in the window"
-    last = done[-1]
-    assert last.completed_ms is not None
-    return _seconds(w.now_ms - last.completed_ms), len(done), f"last in cycle {last.cycle_id}"
+        return None, 0, "no reconcile has completed on this ledger"
+    since = w.samples[0].started_ms
+    return _seconds(w.now_ms - since), len(w.samples), "no complete reconcile in the window, nor before it"
 
 
 def _data_age(w: Window) -> Measured:
@@ -225,11 +233,13 @@ def _last_cycle_age(w: Window) -> Measured:
     done = _completed(w)
     if not w.live_clock:
         return None, len(done), "a replay ledger: its cycles ran on the dataset's clock"
-    if not done:
-        return None, 0, "no completed cycle in the window"
-    last = done[-1]
-    assert last.completed_ms is not None
-    return _seconds(w.now_ms - last.completed_ms), len(done), f"cycle {last.cycle_id}"
+    if done:
+        last = done[-1]
+        assert last.completed_ms is not None
+        return _seconds(w.now_ms - last.completed_ms), len(done), f"cycle {last.cycle_id}"
+    if w.last_completed_ms is not None:
+        return _seconds(w.now_ms - w.last_completed_ms), 0, "no cycle in the window; the last one before it"
+    return None, 0, "no cycle has completed on this ledger"
 
 
 def _ratio(part: int, whole: int) -> Decimal:

@@ -27,6 +27,20 @@ class CycleRepository:
         )
         return [_cycle(row) for row in rows]
 
+    def last_completed_ms(self) -> int | None:
+        """When the newest completed cycle completed; None if none ever did."""
+        row = self._conn.execute("SELECT MAX(completed_ms) FROM cycles").fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def last_reconciled_ms(self) -> int | None:
+        """When the newest cycle whose REST reconcile ran to the end completed (its counters say
+        `"reconciled":1`); None if none ever did."""
+        row = self._conn.execute(
+            "SELECT completed_ms FROM cycles WHERE counters LIKE '%\"reconciled\":1%'"
+            " ORDER BY cycle_id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def since(self, start_ms: int) -> list[CycleRecord]:
         """The cycles that started at or after `start_ms` (and any still running), oldest first.
         Reads back from the newest and stops at the first older cycle: cycle ids grow with time,

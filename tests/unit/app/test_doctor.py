@@ -187,3 +187,42 @@ def test_warnings_fail_only_when_strict():
     assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
     assert [f.name for f in report.ordered()] == ["b", "a", "c"]
     assert report.as_json()["verdict"] == "warn"
+
+
+def damage(path: Path, table: str) -> None:
+    """Overwrite the start of a leaf page of `table` (found with SQLite's dbstat)."""
+    with sqlite3.connect(path) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        try:
+            pages = [row[0] for row in conn.execute(
+                "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", (table,)
+            )]  # fmt: skip
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no dbstat table to find a table's pages with")
+    assert pages, f"{table} has no leaf page to damage"
+    with path.open("r+b") as file:
+        file.seek((pages[len(pages) // 2] - 1) * page_size)
+        file.write(b"\xff" * 64)
+
+
+def test_damage_beyond_the_fast_check_is_one_line_and_exit_4_and_full_finds_it(tmp_path: Path):
+    path = tmp_path / "bot.sqlite"
+    run_on(path, settings_for(path), 300)
+    full = by_name(run_doctor(settings_for(path), full=True))["ledger.integrity"]
+    assert full.status == "pass" and full.detail.startswith("ledger OK: ")
+    copy = tmp_path / "copy.sqlite"
+    copy.write_bytes(path.read_bytes())
+    damage(path, "cycles")  # not a table the start-up check reads; the SLOs do
+    code, _, err = doctor_cli("--db", str(path))
+    assert code == 4 and err.startswith(f"error: {path} is damaged (") and len(err.strip().splitlines()) == 1
+    damage(copy, "decisions")  # every decision is read to count them by reason code
+    result = CliRunner().invoke(cli, ["ledger", "show", "--db", str(copy), "--view", "decisions"])
+    assert result.exit_code == 4 and result.stderr.startswith(f"error: {copy} is damaged (")
+
+
+def test_a_metrics_host_that_is_not_this_machines_cannot_be_probed_and_says_so(ledger: Path):
+    settings = settings_for(
+        ledger, **{"observability.metrics_host": "10.255.255.1", "observability.metrics_port": 9464}
+    )
+    finding = by_name(run_doctor(settings))["metrics.port"]
+    assert finding.status == "warn" and finding.detail.startswith("cannot probe 10.255.255.1:9464 from here")

@@ -155,8 +155,8 @@ def test_the_last_cycle_age_is_measured_on_a_live_clock_only(live, status):
     assert judged(samples, live=live)["last_cycle_age_s"].status == status
 
 
-def test_an_empty_window_has_no_data_anywhere():
-    assert {r.status for r in judged([]).values()} == {"no_data"}
+def test_an_empty_replay_window_has_no_data_anywhere():
+    assert {r.status for r in judged([], live=False).values()} == {"no_data"}
 
 
 def test_uncertain_submits_are_a_ratio_of_the_submits_however_they_ended():
@@ -166,3 +166,25 @@ def test_uncertain_submits_are_a_ratio_of_the_submits_however_they_ended():
     assert result.value == D("0.0099") and result.status == "warn"  # 1 of 101: past 0.8 of 1 %
     samples[1] = cycle(1, requests=7, uncertain=1)
     assert judged(samples)["uncertain_submit_ratio"].status == "fail"  # 2 of 101
+
+
+def test_a_daemon_down_longer_than_the_window_fails_instead_of_having_no_data():
+    t = thresholds()
+    two_hours_ago = NOW - 7_200_000
+    window = Window(
+        samples=[], now_ms=NOW, data_age_limit_ms=120_000, last_completed_ms=two_hours_ago,
+        last_reconciled_ms=two_hours_ago,
+    )  # fmt: skip
+    results = {r.spec.name: r for r in evaluate(catalogue(t), window, warn_ratio=t.warn_ratio)}
+    assert results["last_cycle_age_s"].value == D("7200.0") and results["last_cycle_age_s"].status == "fail"
+    assert results["reconcile_age_s"].status == "fail"
+
+
+def test_a_live_ledger_on_which_no_cycle_ever_completed_warns():
+    t = thresholds()
+    window = Window(samples=[], now_ms=NOW, data_age_limit_ms=120_000)
+    results = {r.spec.name: r for r in evaluate(catalogue(t), window, warn_ratio=t.warn_ratio)}
+    assert results["last_cycle_age_s"].status == "warn" and results["reconcile_age_s"].status == "warn"
+    replay = Window(samples=[], now_ms=NOW, data_age_limit_ms=120_000, live_clock=False)
+    results = {r.spec.name: r for r in evaluate(catalogue(t), replay, warn_ratio=t.warn_ratio)}
+    assert results["last_cycle_age_s"].status == "no_data"
