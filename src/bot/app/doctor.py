@@ -180,7 +180,8 @@ def _cadence(settings: Settings) -> Finding:
     detail = (
         f"loop.cycle_seconds {settings.loop.cycle_seconds:g} s fits every endpoint's rate limit"
         if loads
-        else "no REST read per cycle (a replay, or the WebSocket feed with a paper account)"
+        else "no read a cycle makes can overrun a rate limit (market data from the WebSocket feed or a"
+        " replay; the account paced by exchange.account_reads, or a paper account)"
     )
     return Finding(
         name="config.cadence", status="pass", value=settings.loop.cycle_seconds, unit="s", detail=detail
