@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.backtest import backtest
 from bot.cli.doctor import doctor
 from bot.cli.kill_switch import kill_switch
 from bot.cli.ledger import ledger
@@ -33,6 +34,7 @@ cli.add_command(stage7_run)
 cli.add_command(config)
 cli.add_command(ledger)
 cli.add_command(doctor)
+cli.add_command(backtest)
 cli.add_command(orders)
 cli.add_command(parity)
 cli.add_command(kill_switch)

@@ -86,3 +86,22 @@ VIEW_FUNCTIONS: dict[str, Callable[[Database, int], list[Row]]] = {
     "modes": modes,
     "unknown": unknown,
 }
+
+
+def valuations(database: Database) -> list[tuple[int, int, dict[str, object]]]:
+    """Every recorded portfolio valuation (stages 4 and 7), oldest first: (cycle id, the time it
+    valued at, the record: equity, marks, realised PnL, ...)."""
+    from bot.store.ledger_events import StateChanged, decode
+
+    cursor = database.connection.execute(
+        'SELECT payload FROM events WHERE type = ? AND payload LIKE \'%"key":"portfolio.valuation"%\''
+        " ORDER BY seq",
+        (EventType.STATE_CHANGED.value,),
+    )
+    found: list[tuple[int, int, dict[str, object]]] = []
+    for (text,) in cursor:
+        event = decode(EventType.STATE_CHANGED.value, loads(str(text)))
+        assert isinstance(event, StateChanged)
+        document = event.document()
+        found.append((int(str(document["cycle_id"])), int(str(document["now_ms"])), dict(document)))
+    return found
