@@ -12,7 +12,22 @@ from bot.cli.errors import exit_on_known_errors
 from bot.cli.options import common, parse_assignments
 
 
-@click.command()
+class _BacktestGroup(click.Group):
+    """`bot backtest [OPTIONS]` runs one; `bot backtest compare A B` compares two reports."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_BacktestGroup)
+def backtest() -> None:
+    """Backtests: `bot backtest [run] [OPTIONS]` runs a stage over a replay dataset and reports;
+    `bot backtest compare A B` sets two reports side by side."""
+
+
+@backtest.command("run")
 @common
 @click.option("--stage", type=click.Choice(["3", "4", "7"]), default="7", show_default=True)
 @click.option(
@@ -25,7 +40,7 @@ from bot.cli.options import common, parse_assignments
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print report.json instead of the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Full logs on stderr (default: warnings and above).")
-def backtest(
+def run(
     config_path: Path | None,
     assignments: tuple[str, ...],
     stage: str,
@@ -39,7 +54,8 @@ def backtest(
     return against buy and hold, drawdown, Sharpe and Sortino per period, exposure, turnover, per
     symbol, decisions by reason code, mode transitions and the parity fingerprint, every money
     figure checked against `bot ledger verify`. Writes report.json, trades.csv, equity.csv and
-    (with plotly) report.html. Exit 0 when the ledger verifies, 1 when it does not."""
+    (with plotly) report.html. Exit 0 when the ledger verifies, 1 when it does not.
+    `bot backtest compare A B` sets two reports side by side."""
     import time
 
     from bot.app.backtest import backtest_settings, run_backtest
@@ -122,3 +138,79 @@ def _pct(value: object) -> str:
 
 def _num(value: object) -> str:
     return "-" if value is None else f"{float(str(value)):.3f}"
+
+
+COMPARED = (
+    ("cycles", ("cycles", "total")),
+    ("degraded", ("cycles", "degraded")),
+    ("fills", ("trades", "fills")),
+    ("round trips", ("trades", "round_trips")),
+    ("win rate", ("trades", "win_rate")),
+    ("fees and taxes", ("trades", "fees_and_taxes")),
+    ("final equity", ("equity", "last")),
+    ("return", ("equity", "total_return")),
+    ("buy and hold", ("equity", "buy_and_hold_return")),
+    ("max drawdown", ("equity", "max_drawdown")),
+    ("Sharpe per period", ("equity", "sharpe_per_period")),
+    ("Sortino per period", ("equity", "sortino_per_period")),
+    ("exposure", ("equity", "exposure")),
+    ("turnover", ("equity", "turnover")),
+    ("mode transitions", ("mode_transitions",)),
+    ("fingerprint", ("fingerprint",)),
+)
+
+
+@backtest.command()
+@click.argument("report_a", type=click.Path(path_type=Path, exists=True))
+@click.argument("report_b", type=click.Path(path_type=Path, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="{figure: {a, b, same}} as JSON.")
+def compare(report_a: Path, report_b: Path, as_json: bool) -> None:
+    """Two backtest reports side by side (a report.json, or the folder holding one), with the
+    figures that differ marked. Exit 0 when the fingerprints are equal, 1 when not."""
+    a, b = _report(report_a), _report(report_b)
+    rows = {name: (_pick(a, path), _pick(b, path)) for name, path in COMPARED}
+    if as_json:
+        click.echo(
+            json.dumps({name: {"a": x, "b": y, "same": x == y} for name, (x, y) in rows.items()}, indent=2)
+        )
+    else:
+        from io import StringIO
+
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"A {report_a}   B {report_b}", title_justify="left")
+        for column in ("figure", "A", "B", ""):
+            table.add_column(column, overflow="fold")
+        for name, (x, y) in rows.items():
+            table.add_row(name, _cell(x), _cell(y), "" if x == y else "differs")
+        buffer = StringIO()
+        Console(file=buffer, width=160, highlight=False).print(table)
+        click.echo(buffer.getvalue().rstrip())
+    raise SystemExit(0 if rows["fingerprint"][0] == rows["fingerprint"][1] else 1)
+
+
+def _report(path: Path) -> dict[str, object]:
+    file = path / "report.json" if path.is_dir() else path
+    try:
+        loaded = json.loads(file.read_text())
+    except (OSError, ValueError) as error:
+        raise click.BadParameter(f"{file}: not a backtest report ({error})") from error
+    if not isinstance(loaded, dict) or loaded.get("schema") != "bot-backtest/1":
+        raise click.BadParameter(f"{file}: not a bot-backtest/1 report")
+    return loaded
+
+
+def _pick(report: dict[str, object], path: tuple[str, ...]) -> object:
+    value: object = report
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return len(value) if isinstance(value, list) else value
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)

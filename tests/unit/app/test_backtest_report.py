@@ -63,3 +63,40 @@ def test_drawdown_depth_and_duration_return_and_ratios():
 
 def test_a_curve_too_short_for_returns():
     assert curve_stats([(1, 0, D("1"))]) == {"periods": 1}
+
+
+def test_compare_sets_two_reports_side_by_side_and_marks_what_differs(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli.main import cli
+
+    base = {
+        "schema": "bot-backtest/1",
+        "cycles": {"total": 10, "degraded": 0},
+        "trades": {"fills": 4, "round_trips": 1, "win_rate": 1.0, "fees_and_taxes": "1.5"},
+        "equity": {"last": "101", "total_return": 0.01},
+        "mode_transitions": [],
+        "fingerprint": "f" * 64,
+    }
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "report.json").write_text(json.dumps(base))
+    other = {**base, "trades": {**base["trades"], "fills": 5}, "fingerprint": "e" * 64}
+    (tmp_path / "b.json").write_text(json.dumps(other))
+    same = CliRunner().invoke(
+        cli, ["backtest", "compare", str(tmp_path / "a"), str(tmp_path / "a" / "report.json")]
+    )
+    assert same.exit_code == 0 and "differs" not in same.stdout
+    differ = CliRunner().invoke(
+        cli, ["backtest", "compare", str(tmp_path / "a"), str(tmp_path / "b.json"), "--json"]
+    )
+    rows = json.loads(differ.stdout)
+    assert differ.exit_code == 1
+    assert rows["fills"] == {"a": 4, "b": 5, "same": False} and rows["cycles"]["same"] is True
+    assert rows["mode transitions"] == {"a": 0, "b": 0, "same": True}
+    (tmp_path / "junk.json").write_text("[]")
+    refused = CliRunner().invoke(
+        cli, ["backtest", "compare", str(tmp_path / "a"), str(tmp_path / "junk.json")]
+    )
+    assert refused.exit_code == 2 and "not a bot-backtest/1 report" in refused.output
