@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+QUOTE_LIMIT = 200  # characters of the input a message quotes, at most
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` for an error message: whole when short, else its first `limit` characters and how
+    many more there were (a one-line file of 775 KB must not become a 775 KB message)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
 
 class DatasetError(ValueError):
     """A dataset (or a file being imported into one) is malformed.

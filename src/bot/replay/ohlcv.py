@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bot.replay.errors import DatasetError
+from bot.replay.errors import DatasetError, quoted
 
 OHLCV_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -96,7 +96,8 @@ def _column_indexes(path: Path, header: Sequence[str] | None) -> tuple[int, ...]
     if missing:
         raise DatasetError(
             path,
-            f"bad header: missing column(s) {', '.join(missing)} (found {','.join(names) or 'nothing'})",
+            f"bad header: missing column(s) {', '.join(missing)}"
+            f" (found {quoted(','.join(names)) or 'nothing'})",
             f"the first line must name the columns {','.join(OHLCV_COLUMNS)}",
             line=1,
         )
@@ -128,7 +129,7 @@ def _parse_timestamp(text: str) -> int:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as e:
-        raise _BadRow(f"timestamp {text!r} is not ISO 8601 (YYYY-MM-DD HH:MM:SS[.ffffff])") from e
+        raise _BadRow(f"timestamp {quoted(repr(text))} is not ISO 8601 (YYYY-MM-DD HH:MM:SS[.ffffff])") from e
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH) // _ONE_MS
@@ -140,5 +141,5 @@ def _parse_decimal(name: str, text: str) -> Decimal:
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite():
-        raise _BadRow(f"{name} {text!r} is not a decimal number")
+        raise _BadRow(f"{name} {quoted(repr(text))} is not a decimal number")
     return value

@@ -22,7 +22,7 @@ from pathlib import Path
 from bot.domain.dataset import MarketRow
 from bot.domain.money import canonical
 from bot.domain.symbols import PairRules
-from bot.replay.errors import DatasetError
+from bot.replay.errors import DatasetError, quoted
 from bot.replay.manifest import CSV_HEADER
 from bot.replay.validation import check_row
 
@@ -76,7 +76,7 @@ def parse_rows(csv_path: Path, rules: PairRules, lines: Iterable[str]) -> Iterat
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None or tuple(column.strip() for column in header) != CSV_HEADER:
-        found = "an empty file" if header is None else ",".join(header)
+        found = "an empty file" if header is None else quoted(",".join(header))
         raise DatasetError(
             csv_path, f"bad header: expected {_HEADER_TEXT}, found {found}", "fix line 1", line=1
         )
@@ -128,7 +128,7 @@ def _parse_row(csv_path: Path, line: int, fields: Sequence[str]) -> MarketRow:
         if not value.is_finite():
             raise DatasetError(
                 csv_path,
-                f"{name} {text!r} is not a decimal number",
+                f"{name} {quoted(repr(text))} is not a decimal number",
                 "write a plain decimal like 1.25",
                 line=line,
             )

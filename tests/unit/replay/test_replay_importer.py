@@ -169,3 +169,16 @@ def test_replay_import_from_and_to_keep_the_bars_in_the_window(tmp_path: Path) -
     rows = load_dataset(out).rows["BTCTRY"]
     assert [(row.ts_ms - START_MS) // MINUTE_MS for row in rows] == [2, 3, 4, 5, 6]
     assert "10 rows read, 0 skipped, 2022-01-01 00:02 .. 2022-01-01 00:06 UTC" in result.output
+
+
+def test_a_file_that_is_not_ohlcv_is_named_in_a_short_message_however_long_its_first_line(tmp_path):
+    from bot.replay.errors import DatasetError
+    from bot.replay.ohlcv import read_ohlcv
+
+    source = tmp_path / "tape.csv"
+    header = ",".join(f"c{i}" for i in range(100_000))  # a 588,889-character first line
+    source.write_text(header + "\n1,2\n")
+    with pytest.raises(DatasetError) as caught:
+        read_ohlcv(source)
+    message = str(caught.value)
+    assert len(message) < 600 and f"({len(header) - 200:,} more characters)" in message
