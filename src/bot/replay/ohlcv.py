@@ -125,11 +125,23 @@ def _parse_bar(line: int, fields: Sequence[str], columns: tuple[int, ...], previ
     return Bar(line=line, ts_ms=ts_ms, open=open_, high=high, low=low, close=close, quote_volume=volume)
 
 
+_EPOCH_MS_DIGITS = 12  # a whole number this long or longer is epoch milliseconds (from 1973), shorter seconds
+
+
 def _parse_timestamp(text: str) -> int:
+    """ISO 8601 (UTC unless it says otherwise), or a whole number of epoch milliseconds (12 digits
+    or more) or seconds (fewer)."""
+    stripped = text.strip()
+    if stripped.isdigit():
+        value = int(stripped)
+        return value if len(stripped) >= _EPOCH_MS_DIGITS else value * 1000
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(stripped)
     except ValueError as e:
-        raise _BadRow(f"timestamp {quoted(repr(text))} is not ISO 8601 (YYYY-MM-DD HH:MM:SS[.ffffff])") from e
+        raise _BadRow(
+            f"timestamp {quoted(repr(text))} is neither ISO 8601 (YYYY-MM-DD HH:MM:SS[.ffffff])"
+            " nor epoch seconds or milliseconds"
+        ) from e
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH) // _ONE_MS

@@ -108,7 +108,7 @@ def test_top_quantity_never_drops_below_one_minimum_order(tmp_path: Path) -> Non
         ("time,open,high,low,close,volume\n", r"bars.csv:1: bad header: missing column\(s\) timestamp"),
         (f"{HEADER}\n{_bar(0)}\n", "only 1 usable row"),
         (f"{HEADER}\n{_bar(1)}\n{_bar(0)}\n", r"bars.csv:3: timestamp .* is not after the previous"),
-        (f"{HEADER}\n{_bar(0)}\n2022-13-01 00:00:00,1,1,1,1,1\n", r"bars.csv:3: timestamp .* not ISO 8601"),
+        (f"{HEADER}\n{_bar(0)}\n2022-13-01 00:00:00,1,1,1,1,1\n", r"bars.csv:3: timestamp .* neither ISO"),
         (f"{HEADER}\n{_bar(0)}\n{_bar(1, close='40200')}\n", r"bars.csv:3: inconsistent bar"),
     ],
 )
@@ -182,3 +182,26 @@ def test_a_file_that_is_not_ohlcv_is_named_in_a_short_message_however_long_its_f
         read_ohlcv(source)
     message = str(caught.value)
     assert len(message) < 600 and f"({len(header) - 200:,} more characters)" in message
+
+
+@pytest.mark.parametrize(
+    ("stamp", "label"),
+    [
+        (lambda m: START_MS + m * MINUTE_MS, "epoch ms"),
+        (lambda m: (START_MS + m * MINUTE_MS) // 1000, "epoch s"),
+    ],
+)
+def test_epoch_timestamps_in_seconds_or_milliseconds_import_like_iso(tmp_path: Path, stamp, label) -> None:
+    lines = [HEADER, *(f"{stamp(m)},40000,40100,39900,40000.5,80001" for m in range(3))]
+    path = tmp_path / "epoch.csv"
+    path.write_text("\n".join(lines) + "\n")
+    iso = tmp_path / "iso.csv"
+    iso.write_text("\n".join([HEADER, _bar(0), _bar(1), _bar(2)]) + "\n")
+    assert _import(path).dataset.rows == _import(iso).dataset.rows, label
+
+
+def test_a_timestamp_that_is_neither_iso_nor_epoch_says_both(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join([HEADER, "yesterday,1,1,1,1,1"]) + "\n")
+    with pytest.raises(DatasetError, match=r"neither ISO 8601 .* nor epoch seconds or milliseconds"):
+        _import(path)
