@@ -43,7 +43,7 @@ def main() -> None:
         dataset = Path(tmp) / "btc"
         replay_import(
             DATA, dataset, symbol="BTCTRY", price_scale_factor=Decimal(35), spread_bps=Decimal(5),
-            overwrite=False, start_ms=utc_ms(args.start), end_ms=utc_ms(args.end),
+            overwrite=False, window=(utc_ms(args.start), utc_ms(args.end)),
         )  # fmt: skip
         db = Path(tmp) / "ledger.sqlite"
         overrides = {

@@ -35,28 +35,61 @@ def replay_init(
     )
 
 
+QUOTE_ASSETS = ("TRY", "USDT", "USDC", "BUSD", "DAI", "USD", "EUR", "GBP", "BTC", "ETH", "BNB")
+"""Quote assets a symbol may end with, longest match first; `--quote` names any other."""
+
+
+def split_symbol(symbol: str, quote: str | None = None) -> tuple[str, str]:
+    """(base, quote) of `symbol` (`XRPETH` -> XRP, ETH). Raises CommandError when neither `quote`
+    nor a known quote asset ends the symbol."""
+    symbol = symbol.upper()
+    candidates = [quote.upper()] if quote else sorted(QUOTE_ASSETS, key=len, reverse=True)
+    for candidate in candidates:
+        if symbol.endswith(candidate) and len(symbol) > len(candidate):
+            return symbol[: -len(candidate)], candidate
+    hint = (
+        f"it does not end with {quote}" if quote else "name its quote asset with --quote (e.g. --quote ETH)"
+    )
+    raise CommandError(f"--symbol {symbol}: cannot tell its base from its quote; {hint}")
+
+
+def default_min_notional(quote: str) -> Decimal:
+    """The smallest order the imported pair allows, in its quote asset: BTCTurk's for TRY, a
+    round 10 for dollar and euro quotes, a small amount of a crypto quote."""
+    if quote == "TRY":
+        return Decimal("99.91")
+    if quote in ("USDT", "USDC", "BUSD", "DAI", "USD", "EUR", "GBP"):
+        return Decimal(10)
+    return Decimal("0.0001")
+
+
 def replay_import(
     csv_path: Path,
     out_dir: Path,
     *,
     symbol: str,
-    price_scale_factor: Decimal,
+    price_scale_factor: Decimal | None,
     spread_bps: Decimal,
     overwrite: bool,
-    start_ms: int | None = None,
-    end_ms: int | None = None,
+    window: tuple[int | None, int | None] = (None, None),
+    quote: str | None = None,
 ) -> str:
-    if not symbol.endswith("TRY") and not symbol.endswith("USDT"):
-        raise CommandError(f"--symbol {symbol}: expected a pair like BTCTRY or BTCUSDT")
-    quote = "TRY" if symbol.endswith("TRY") else "USDT"
-    base = symbol[: -len(quote)]
+    """Import `csv_path` into `out_dir` as `symbol` (split into base and quote, or with `quote`
+    named); `window` keeps the bars in [start, end) (epoch ms, None: unbounded)."""
+    start_ms, end_ms = window
+    base, quote = split_symbol(symbol, quote)
+    factor = (
+        price_scale_factor
+        if price_scale_factor is not None
+        else (Decimal(35) if quote == "TRY" else Decimal(1))
+    )
     try:
         result = import_ohlcv_to_dir(
             csv_path,
             out_dir,
-            ImportedPair(symbol=symbol, base=base, quote=quote),
+            ImportedPair(symbol=symbol, base=base, quote=quote, min_notional=default_min_notional(quote)),
             overwrite=overwrite,
-            book=BookShape(price_scale_factor=price_scale_factor, spread_bps=spread_bps),
+            book=BookShape(price_scale_factor=factor, spread_bps=spread_bps),
             start_ms=start_ms,
             end_ms=end_ms,
         )

@@ -9,7 +9,9 @@ import click
 from bot.cli.errors import exit_on_known_errors
 
 
-def _positive_decimal(_ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
+def _positive_decimal(_ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
     try:
         parsed = Decimal(value)
     except InvalidOperation as e:
@@ -43,13 +45,19 @@ def replay_init(
 @click.command("replay-import")
 @click.argument("csv_path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--symbol", default="BTCTRY", show_default=True, help="Pair name in the dataset.")
+@click.option(
+    "--symbol", default="BTCTRY", show_default=True, help="Pair name in the dataset (any pair: XRPETH)."
+)
+@click.option(
+    "--quote",
+    default=None,
+    help="The symbol's quote asset, when it is not a common one (TRY, USDT, ETH, ...).",
+)
 @click.option(
     "--price-scale-factor",
     callback=_positive_decimal,
-    default="35",
-    show_default=True,
-    help="Multiply prices (e.g. USD to TRY).",
+    default=None,
+    help="Multiply prices (e.g. USD to TRY); default 35 for a TRY pair, 1 otherwise.",
 )
 @click.option(
     "--spread-bps",
@@ -71,13 +79,14 @@ def replay_import(
     csv_path: Path,
     out_dir: Path,
     symbol: str,
-    price_scale_factor: Decimal,
+    quote: str | None,
+    price_scale_factor: Decimal | None,
     spread_bps: Decimal,
-    start: datetime | None,
-    end: datetime | None,
     overwrite: bool,
+    **window: datetime | None,
 ) -> None:
-    """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume) into a dataset; report gaps."""
+    """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume; ISO or epoch s/ms timestamps)
+    into a dataset for any pair, prices kept to the precision the data carries; report gaps."""
     from bot.app.replays import replay_import as do_import
 
     with exit_on_known_errors():
@@ -86,10 +95,10 @@ def replay_import(
                 csv_path,
                 out_dir,
                 symbol=symbol,
+                quote=quote,
                 price_scale_factor=price_scale_factor,
                 spread_bps=spread_bps,
-                start_ms=_utc_ms(start),
-                end_ms=_utc_ms(end),
+                window=(_utc_ms(window["start"]), _utc_ms(window["end"])),
                 overwrite=overwrite,
             )
         )

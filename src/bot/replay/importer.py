@@ -54,14 +54,16 @@ class ImportResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImportedPair:
-    """The pair an import creates. `tick_size` defaults to one unit of `price_scale`, `min_price`
-    to the tick, `max_price` to 10x the highest scaled high."""
+    """The pair an import creates. `price_scale` None: taken from the data (the most decimals a
+    scaled price carries, or more when the modelled spread needs them; never rounded to whole
+    units). `tick_size` defaults to one unit of `price_scale`, `min_price` to the tick,
+    `max_price` to 10x the highest scaled high."""
 
     symbol: str
     base: str
     quote: str
     quantity_scale: int = 8
-    price_scale: int = 0
+    price_scale: int | None = None
     tick_size: Decimal | None = None
     min_notional: Decimal = Decimal("99.91")
     min_price: Decimal | None = None
@@ -105,7 +107,8 @@ def import_ohlcv(
     if len(read.bars) < 2:
         raise DatasetError(path, f"only {len(read.bars)} usable row(s)", "import at least two bars")
     step_ms = infer_step_ms([bar.ts_ms for bar in read.bars])
-    tick = pair.tick_size if pair.tick_size is not None else Decimal(1).scaleb(-pair.price_scale)
+    price_scale = pair.price_scale if pair.price_scale is not None else data_price_scale(read.bars, book)
+    tick = pair.tick_size if pair.tick_size is not None else Decimal(1).scaleb(-price_scale)
     highest = max(bar.high for bar in read.bars) * price_scale_factor
     ceiling = ceil_to_step(highest * _MAX_PRICE_HEADROOM, tick)
     rules = PairRules(
@@ -113,7 +116,7 @@ def import_ohlcv(
         base=pair.base,
         quote=pair.quote,
         quantity_scale=pair.quantity_scale,
-        price_scale=pair.price_scale,
+        price_scale=price_scale,
         tick_size=tick,
         min_notional=pair.min_notional,
         min_price=tick if pair.min_price is None else pair.min_price,
@@ -130,6 +133,27 @@ def import_ohlcv(
         rows_skipped=len(read.skipped),
         skipped=read.skipped,
     )
+
+
+MAX_PRICE_SCALE = 12
+
+
+def data_price_scale(bars: Sequence[Bar], book: BookShape) -> int:
+    """Decimals for the pair's prices: as many as the data's scaled prices carry, and enough for a
+    tick to be at most a quarter of the modelled half-spread at the lowest close, so the spread
+    survives rounding; at most MAX_PRICE_SCALE."""
+    factor = book.price_scale_factor
+    carried = 0
+    for bar in bars:
+        for price in (bar.open, bar.high, bar.low, bar.close):
+            exponent = (price * factor).normalize().as_tuple().exponent
+            carried = max(carried, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+    lowest = min(bar.close for bar in bars) * factor
+    quarter_half_spread = lowest * book.spread_bps / Decimal(80_000)
+    needed = 0
+    while needed < MAX_PRICE_SCALE and Decimal(1).scaleb(-needed) > quarter_half_spread:
+        needed += 1
+    return min(MAX_PRICE_SCALE, max(carried, needed))
 
 
 def infer_step_ms(timestamps: Sequence[int]) -> int:

@@ -16,7 +16,9 @@ from bot.replay import (
 )
 from bot.replay.importer import BookShape, ImportedPair
 
-BTCTRY = ImportedPair(symbol="BTCTRY", base="BTC", quote="TRY")
+BTCTRY = ImportedPair(
+    symbol="BTCTRY", base="BTC", quote="TRY", price_scale=0
+)  # BTCTurk quotes BTCTRY in whole lira
 
 HEADER = "timestamp,open,high,low,close,volume"
 MINUTE_MS = 60_000
@@ -205,3 +207,32 @@ def test_a_timestamp_that_is_neither_iso_nor_epoch_says_both(tmp_path: Path) -> 
     path.write_text("\n".join([HEADER, "yesterday,1,1,1,1,1"]) + "\n")
     with pytest.raises(DatasetError, match=r"neither ISO 8601 .* nor epoch seconds or milliseconds"):
         _import(path)
+
+
+def test_without_a_price_scale_the_data_sets_it_so_small_prices_are_never_rounded_to_units(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "xrpeth.csv"
+    bars = [
+        "2022-01-01 00:00:00,0.000321,0.000325,0.000320,0.000322,12.5",
+        "2022-01-01 00:01:00,0.000322,0.000326,0.000321,0.000324,10.1",
+    ]
+    path.write_text("\n".join([HEADER, *bars]) + "\n")
+    result = import_ohlcv(
+        path, ImportedPair(symbol="XRPETH", base="XRP", quote="ETH", min_notional=Decimal("0.0001"))
+    )
+    rules, row = result.dataset.pairs["XRPETH"], result.dataset.rows["XRPETH"][0]
+    assert rules.price_scale == 8 and rules.tick_size == Decimal("0.00000001")  # the 5 bps spread needs 8
+    assert row.last == Decimal("0.000322") and row.bid < row.last < row.ask
+    assert float((row.ask - row.bid) / row.last) == pytest.approx(0.0005, rel=0.25)  # within a tick each side
+
+
+def test_any_pair_splits_by_its_quote_asset_or_is_told_it() -> None:
+    from bot.app.errors import CommandError
+    from bot.app.replays import split_symbol
+
+    assert split_symbol("XRPETH") == ("XRP", "ETH")
+    assert split_symbol("BTCUSDT") == ("BTC", "USDT")  # USDT before USD: the longest match
+    assert split_symbol("ABCXYZ", "XYZ") == ("ABC", "XYZ")
+    with pytest.raises(CommandError, match="name its quote asset with --quote"):
+        split_symbol("ABCXYZ")
