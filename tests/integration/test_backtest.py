@@ -28,6 +28,7 @@ def test_a_stage_7_backtest_reports_verifies_and_writes_its_files(tmp_path):
     report = json.loads(done.stdout)
     assert report["schema"] == "bot-backtest/1" and report["stage"] == "7"
     assert report["cycles"]["total"] == 1439 and report["cycles"]["degraded"] == 0
+    assert report["complete"] is True and report["stopped_by"] == "replay dataset exhausted"
     assert report["verify"] == {"ok": True, "problems": [], "figures_match": True}
     equity = report["equity"]
     for key in ("first", "last", "total_return", "buy_and_hold_return", "max_drawdown", "max_drawdown_cycles",
@@ -64,3 +65,4 @@ def test_a_stage_3_backtest_has_trades_but_no_equity_curve(tmp_path):
 def test_a_missing_dataset_is_one_line_and_exit_2(tmp_path):
     done = bot(["backtest", "--dataset", str(tmp_path / "none"), "--out", str(tmp_path / "bt")], env())
     assert done.returncode == 2 and done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+    assert not (tmp_path / "bt" / "ledger.sqlite").exists(), "nothing written: the same --out works next time"

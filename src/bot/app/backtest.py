@@ -21,12 +21,15 @@ from pathlib import Path
 import bot
 from bot.app.backtest_report import build_report
 from bot.app.commands import ledger_verify_document, load, run_stage
+from bot.app.datasets import load_configured_dataset
 from bot.app.errors import CommandError
 from bot.config import Settings
+from bot.replay.dataset_io import open_dataset
 from bot.store import Database
 from bot.store.views import fills, valuations
 
 SCHEMA = "bot-backtest/1"
+REPLAY_END = "replay dataset exhausted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,7 @@ def run_backtest(settings: Settings, stage: str, *, out: Path, progress: bool) -
     ledger = settings.store.path
     if ledger.exists():
         raise CommandError(f"{ledger} exists: a backtest writes a fresh ledger; choose another --out")
+    load_configured_dataset(settings)  # a dataset that does not load stops here, before any ledger exists
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     outcome = run_stage(
@@ -72,7 +76,13 @@ def run_backtest(settings: Settings, stage: str, *, out: Path, progress: bool) -
     verified = ledger_verify_document(ledger)
     with Database.open_readonly(ledger) as database:
         report = build_report(
-            database, universe=settings.universe.symbols, quote=settings.capital.quote_asset
+            database,
+            universe=settings.universe.symbols,
+            quote=settings.capital.quote_asset,
+            min_notional={
+                symbol: rules.min_notional
+                for symbol, rules in open_dataset(settings.market_data.dataset).pairs.items()
+            },
         )
         _write_csvs(database, out)
     report = {
@@ -81,6 +91,8 @@ def run_backtest(settings: Settings, stage: str, *, out: Path, progress: bool) -
         "stage": stage,
         "dataset": str(settings.market_data.dataset),
         "universe": list(settings.universe.symbols),
+        "complete": outcome.cycles.stopped_by == REPLAY_END,
+        "stopped_by": outcome.cycles.stopped_by,
         "wall_s": round(wall_s, 3),
         "cycles_per_s": round(outcome.cycles.cycles / wall_s, 1) if wall_s > 0 else None,
         **report,

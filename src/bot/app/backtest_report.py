@@ -6,12 +6,13 @@ statistics are. Definitions, so two reports compare:
 - **return**: last equity / first equity − 1, both as the stage valued them (stages 4 and 7).
 - **buy and hold**: the opening quote balance spread equally over the universe's symbols at the
   first cycle's marks and held, against the same first equity.
-- **drawdown**: the deepest fall from a running peak of equity, and the longest time (in cycles
-  and dataset time) spent below a previous peak.
+- **drawdown**: the deepest fall from a running peak of equity, and the most consecutive cycles
+  spent strictly below a previous peak.
 - **Sharpe / Sortino**: over per-cycle returns (the period is the replay's step), mean over the
   standard deviation (of all / of the negative returns), not annualised: the period is stated.
-- **round trips**: a position per symbol opened from flat and closed back to flat; a round trip
-  wins when its realised PnL (average cost, fees included) is positive.
+- **round trips**: a position per symbol opened from flat and closed back to flat (a remainder
+  worth less than the pair's minimum order counts as flat, as the strategy treats it); a round
+  trip wins when its realised PnL (average cost, fees included) is positive.
 - **exposure**: the share of cycles that ended holding any position; **turnover**: traded notional
   over the average equity.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
@@ -56,8 +57,11 @@ class Trades:
     fills_by_symbol: dict[str, int] = field(default_factory=dict)
 
 
-def trade_stats(rows: Sequence[dict[str, object]]) -> Trades:
-    """Round trips, wins, fees and notional from the fills (oldest first), by average cost."""
+def trade_stats(rows: Sequence[dict[str, object]], dust: Mapping[str, Decimal] | None = None) -> Trades:
+    """Round trips, wins, fees and notional from the fills (oldest first), by average cost. A
+    position worth less than `dust[symbol]` (the pair's minimum order) after a sell is flat, as
+    the strategy treats it: that sell closes the round trip."""
+    dust = dust or {}
     books: dict[str, _Book] = {}
     buys = sells = trips = wins = 0
     fees = notional = ZERO
@@ -75,7 +79,7 @@ def trade_stats(rows: Sequence[dict[str, object]]) -> Trades:
             fees, notional = fees + fee, notional + price * qty
             if side == "buy":
                 buys += 1
-                if book.quantity == 0:
+                if book.opened_ms is None:
                     book.opened_ms, book.trip_realised = ts, ZERO
                 book.quantity, book.cost = book.quantity + qty, book.cost + price * qty + fee
                 continue
@@ -89,12 +93,12 @@ def trade_stats(rows: Sequence[dict[str, object]]) -> Trades:
             book.trip_realised += gain
             book.cost -= average * sold
             book.quantity -= sold
-            if book.quantity == 0:
+            if book.quantity * price < dust.get(symbol, ZERO) or book.quantity == 0:
                 trips += 1
                 wins += book.trip_realised > 0
                 if book.opened_ms is not None:
                     holds.append(ts - book.opened_ms)
-                book.cost = ZERO
+                book.opened_ms = None  # the dust left, if any, rides into the next trip
     return Trades(
         fills=len(rows),
         buys=buys,
@@ -111,7 +115,7 @@ def trade_stats(rows: Sequence[dict[str, object]]) -> Trades:
 
 def curve_stats(equity: Sequence[tuple[int, int, Decimal]]) -> dict[str, object]:
     """Return, drawdown, Sharpe and Sortino over the (cycle_id, ts_ms, equity) curve."""
-    if len(equity) < 2:
+    if len(equity) < 2 or equity[0][2] <= 0:
         return {"periods": len(equity)}
     values = [float(e) for _, _, e in equity]
     returns = [b / a - 1 for a, b in itertools.pairwise(values) if a > 0]
@@ -120,7 +124,7 @@ def curve_stats(equity: Sequence[tuple[int, int, Decimal]]) -> dict[str, object]
         if value >= peak:
             peak, peak_at = value, index
             if below_since is not None:
-                longest = max(longest, index - below_since)
+                longest = max(longest, index - below_since - 1)  # the cycles strictly below
                 below_since = None
         else:
             deepest = max(deepest, (peak - value) / peak)
@@ -142,7 +146,13 @@ def curve_stats(equity: Sequence[tuple[int, int, Decimal]]) -> dict[str, object]
     }
 
 
-def build_report(database: Database, *, universe: Sequence[str], quote: str) -> dict[str, object]:
+def build_report(
+    database: Database,
+    *,
+    universe: Sequence[str],
+    quote: str,
+    min_notional: Mapping[str, Decimal] | None = None,
+) -> dict[str, object]:
     """The report of the backtest recorded in `database` (see the module docstring)."""
     with database.read():
         fill_rows = list(reversed(fills(database, limit=10**9)))
@@ -156,7 +166,7 @@ def build_report(database: Database, *, universe: Sequence[str], quote: str) -> 
         opening = database.connection.execute(
             "SELECT payload FROM events WHERE type = 'BalancesSeeded' ORDER BY seq LIMIT 1"
         ).fetchone()
-    trades = trade_stats(fill_rows)
+    trades = trade_stats(fill_rows, min_notional)
     equity = [(c, ts, Decimal(str(v["equity"]))) for c, ts, v in curve]
     report: dict[str, object] = {
         "cycles": {
@@ -195,10 +205,15 @@ def build_report(database: Database, *, universe: Sequence[str], quote: str) -> 
             "realised_pnl": str(last.get("realized_pnl")),
             "buy_and_hold_return": _buy_and_hold(opening, first, last, universe, quote),
             "exposure": _exposure(curve, fill_rows, _opening(opening), quote),
-            "turnover": float(trades.notional) / (sum(float(e) for _, _, e in equity) / len(equity)),
+            "turnover": _turnover(trades.notional, equity),
             **stats,
         }
     return report
+
+
+def _turnover(notional: Decimal, equity: Sequence[tuple[int, int, Decimal]]) -> float | None:
+    average = sum(float(e) for _, _, e in equity) / len(equity)
+    return float(notional) / average if average > 0 else None
 
 
 def _opening(row: tuple[str] | None) -> dict[str, Decimal]:

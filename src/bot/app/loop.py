@@ -77,6 +77,7 @@ class LoopTally:
     by_status: dict[CycleStatus, int] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     last_cycle_id: int | None = None
+    stopped_by: str | None = None  # why the loop ended early: a signal, the replay's end; None: max cycles
 
     def add(self, result: CycleResult) -> None:
         self.cycles += 1
@@ -144,4 +145,5 @@ def run_cycles(
         flag.wait(max(0.0, plan.cycle_seconds - result.duration_s + jitter))
     if flag.reason:
         log.info("loop stopped", extra={"fields": {"reason": flag.reason, "cycles": tally.cycles}})
+    tally.stopped_by = flag.reason or None
     return tally

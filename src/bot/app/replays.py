@@ -35,7 +35,21 @@ def replay_init(
     )
 
 
-QUOTE_ASSETS = ("TRY", "USDT", "USDC", "BUSD", "DAI", "USD", "EUR", "GBP", "BTC", "ETH", "BNB")
+QUOTE_ASSETS = (
+    "TRY",
+    "USDT",
+    "USDC",
+    "FDUSD",
+    "TUSD",
+    "BUSD",
+    "DAI",
+    "USD",
+    "EUR",
+    "GBP",
+    "BTC",
+    "ETH",
+    "BNB",
+)
 """Quote assets a symbol may end with, longest match first; `--quote` names any other."""
 
 
@@ -77,7 +91,9 @@ def replay_import(
     """Import `csv_path` into `out_dir` as `symbol` (split into base and quote, or with `quote`
     named); `window` keeps the bars in [start, end) (epoch ms, None: unbounded)."""
     start_ms, end_ms = window
+    symbol = symbol.upper()
     base, quote = split_symbol(symbol, quote)
+    known = DEFAULT_PAIRS.get(symbol)  # a pair BTCTurk lists: keep its price scale (BTCTRY: whole lira)
     factor = (
         price_scale_factor
         if price_scale_factor is not None
@@ -87,7 +103,13 @@ def replay_import(
         result = import_ohlcv_to_dir(
             csv_path,
             out_dir,
-            ImportedPair(symbol=symbol, base=base, quote=quote, min_notional=default_min_notional(quote)),
+            ImportedPair(
+                symbol=symbol,
+                base=base,
+                quote=quote,
+                min_notional=default_min_notional(quote),
+                price_scale=None if known is None else known.rules.price_scale,
+            ),
             overwrite=overwrite,
             book=BookShape(price_scale_factor=factor, spread_bps=spread_bps),
             start_ms=start_ms,

@@ -54,7 +54,8 @@ def run(
     return against buy and hold, drawdown, Sharpe and Sortino per period, exposure, turnover, per
     symbol, decisions by reason code, mode transitions and the parity fingerprint, every money
     figure checked against `bot ledger verify`. Writes report.json, trades.csv, equity.csv and
-    (with plotly) report.html. Exit 0 when the ledger verifies, 1 when it does not.
+    (with plotly) report.html. Exit 0 when the run covered the whole dataset and its ledger
+    verifies, 1 otherwise (an interrupted run still writes its partial report).
     `bot backtest compare A B` sets two reports side by side."""
     import time
 
@@ -77,7 +78,13 @@ def run(
         if outcome.html:
             click.echo("")
     verify = outcome.report["verify"]
-    raise SystemExit(0 if isinstance(verify, dict) and verify["ok"] else 1)
+    if not outcome.report["complete"]:
+        click.echo(
+            f"warning: the run stopped early ({outcome.report['stopped_by']}):"
+            " the report covers part of the dataset",
+            err=True,
+        )
+    raise SystemExit(0 if isinstance(verify, dict) and verify["ok"] and outcome.report["complete"] else 1)
 
 
 def summary(report: dict[str, object]) -> str:

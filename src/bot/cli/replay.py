@@ -16,8 +16,8 @@ def _positive_decimal(_ctx: click.Context, param: click.Parameter, value: str | 
         parsed = Decimal(value)
     except InvalidOperation as e:
         raise click.BadParameter(f"{value!r} is not a number") from e
-    if not parsed.is_finite() or parsed < 0:
-        raise click.BadParameter("must be a non-negative number")
+    if not parsed.is_finite() or parsed <= 0:
+        raise click.BadParameter("must be a number above 0")
     return parsed
 
 

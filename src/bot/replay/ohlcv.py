@@ -125,16 +125,30 @@ def _parse_bar(line: int, fields: Sequence[str], columns: tuple[int, ...], previ
     return Bar(line=line, ts_ms=ts_ms, open=open_, high=high, low=low, close=close, quote_volume=volume)
 
 
-_EPOCH_MS_DIGITS = 12  # a whole number this long or longer is epoch milliseconds (from 1973), shorter seconds
+# Whole numbers of these lengths are epoch seconds, milliseconds, microseconds or nanoseconds; any
+# other all-digit text (an ISO basic date such as 20240101) is read as ISO 8601.
+_EPOCH_DIVISORS = {
+    9: 1,
+    10: 1,
+    12: 1_000,
+    13: 1_000,
+    15: 1_000_000,
+    16: 1_000_000,
+    18: 1_000_000_000,
+    19: 1_000_000_000,
+}
+_EPOCH_RANGE_S = (631_152_000, 4_102_444_800)  # 1990-01-01 .. 2100-01-01
 
 
 def _parse_timestamp(text: str) -> int:
-    """ISO 8601 (UTC unless it says otherwise), or a whole number of epoch milliseconds (12 digits
-    or more) or seconds (fewer)."""
+    """ISO 8601 (UTC unless it says otherwise), or a whole number of epoch seconds (9-10 digits),
+    milliseconds (12-13), microseconds (15-16) or nanoseconds (18-19) between 1990 and 2100."""
     stripped = text.strip()
-    if stripped.isdigit():
-        value = int(stripped)
-        return value if len(stripped) >= _EPOCH_MS_DIGITS else value * 1000
+    if stripped.isascii() and stripped.isdigit() and len(stripped) in _EPOCH_DIVISORS:
+        seconds = int(stripped) / _EPOCH_DIVISORS[len(stripped)]
+        if not _EPOCH_RANGE_S[0] <= seconds < _EPOCH_RANGE_S[1]:
+            raise _BadRow(f"timestamp {quoted(repr(text))} is not between 1990 and 2100 as epoch time")
+        return int(stripped) * 1000 // _EPOCH_DIVISORS[len(stripped)]
     try:
         moment = datetime.fromisoformat(stripped)
     except ValueError as e:

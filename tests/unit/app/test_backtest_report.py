@@ -41,6 +41,17 @@ def test_round_trips_wins_holds_and_fees_by_average_cost():
     assert trades.fills_by_symbol == {"BTCTRY": 5, "ETHTRY": 1}
 
 
+def test_a_remainder_below_the_minimum_order_is_flat_as_the_strategy_treats_it():
+    rows = [fill(0, "buy", "100", "1"), fill(10, "sell", "110", "0.99"), fill(20, "buy", "100", "1")]
+    assert trade_stats(rows).round_trips == 0, "without the rule, 0.01 left keeps the trip open"
+    trades = trade_stats(rows, {"BTCTRY": D("10")})  # 0.01 x 110 = 1.1 < 10: flat
+    assert (trades.round_trips, trades.wins, trades.hold_ms) == (1, 1, [10])
+
+
+def test_zero_equity_has_no_return_rather_than_a_crash():
+    assert curve_stats([(1, 0, D("0")), (2, 60_000, D("0"))]) == {"periods": 2}
+
+
 def test_a_sell_of_an_opening_holding_is_not_a_round_trip_of_the_run():
     trades = trade_stats([fill(0, "sell", "100", "1")])
     assert trades.round_trips == 0 and trades.sells == 1
@@ -52,7 +63,7 @@ def test_drawdown_depth_and_duration_return_and_ratios():
     assert stats["period_ms"] == 60_000 and stats["periods"] == 5
     assert stats["total_return"] == pytest.approx(0.2)
     assert stats["max_drawdown"] == pytest.approx(0.1)  # 110 -> 99
-    assert stats["max_drawdown_cycles"] == 3  # below the 110 peak from cycle 1 until cycle 4
+    assert stats["max_drawdown_cycles"] == 2  # cycles 2 and 3, below the 110 peak of cycle 1
     returns = [0.1, 99 / 110 - 1, 104 / 99 - 1, 121 / 104 - 1, 120 / 121 - 1]
     mean = sum(returns) / 5
     deviation = (sum((r - mean) ** 2 for r in returns) / 5) ** 0.5

@@ -236,3 +236,27 @@ def test_any_pair_splits_by_its_quote_asset_or_is_told_it() -> None:
     assert split_symbol("ABCXYZ", "XYZ") == ("ABC", "XYZ")
     with pytest.raises(CommandError, match="name its quote asset with --quote"):
         split_symbol("ABCXYZ")
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected_ms"),
+    [
+        ("1640995200", START_MS),  # seconds
+        ("1640995200000", START_MS),  # milliseconds
+        ("1640995200000000", START_MS),  # microseconds
+        ("1640995200000000000", START_MS),  # nanoseconds
+        ("20220101", START_MS),  # an ISO basic date, not epoch seconds
+    ],
+)
+def test_a_timestamp_is_read_by_its_form(stamp: str, expected_ms: int) -> None:
+    from bot.replay.ohlcv import _parse_timestamp
+
+    assert _parse_timestamp(stamp) == expected_ms
+
+
+@pytest.mark.parametrize("stamp", ["9999999999999", "²"])
+def test_an_epoch_outside_1990_to_2100_or_not_a_number_is_a_bad_row(stamp: str) -> None:
+    from bot.replay.ohlcv import _BadRow, _parse_timestamp
+
+    with pytest.raises(_BadRow):
+        _parse_timestamp(stamp)
