@@ -185,7 +185,14 @@ def _run_on(
         flag = StopFlag()
         status = None
         if _live_status(cadence):
-            status = StatusLine(metrics, sys.stdout, max_cycles=cadence.max_cycles, portfolio=stage != "3")
+            replay_total = _replay_cycles(settings) if built.advance is not None else None
+            status = StatusLine(
+                metrics,
+                sys.stdout,
+                max_cycles=cadence.max_cycles,
+                portfolio=stage != "3",
+                replay_total=replay_total,
+            )
         with stop_on_signals(flag), log_context(run_id=f"{rt.ledger_id}-{token}"):
             try:
                 results = run_cycles(rt, plan, flag, on_cycle=status.update if status else None)
@@ -202,6 +209,14 @@ def _run_on(
         guard.close()
         shutdown_tracing()  # exports what a batch still holds
     return results, unresolved
+
+
+def _replay_cycles(settings: Settings) -> int | None:
+    """How many cycles a replay of the configured dataset makes from its start (a step each)."""
+    from bot.replay.dataset_io import open_dataset
+
+    dataset = open_dataset(settings.market_data.dataset)
+    return (dataset.end_ms - dataset.start_ms) // dataset.step_ms if dataset.step_ms else None
 
 
 def _live_status(cadence: Cadence) -> bool:
