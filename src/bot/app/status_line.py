@@ -16,6 +16,7 @@ from bot.obs.metrics import Metrics
 from bot.slo import SLO_NAMES
 
 _MODES = {0: "normal", 1: "reduce", 2: "observe"}
+REFRESH_S = 0.1
 
 
 class StatusLine:
@@ -35,17 +36,28 @@ class StatusLine:
         self._metrics, self._stream, self._max, self._portfolio = metrics, stream, max_cycles, portfolio
         self._total, self._monotonic = replay_total, monotonic
         self._started = monotonic()
+        self._written: float | None = None
+        self._last_id = 0
         self._cycles = self._degraded = self._submitted = 0
 
     def update(self, result: CycleResult) -> None:
         self._cycles += 1
         self._degraded += result.status is not CycleStatus.OK
         self._submitted += result.counters.get("submitted", 0)
-        self._stream.write(f"\r\x1b[K{self.text(result.cycle_id)}")
+        self._last_id = result.cycle_id
+        now = self._monotonic()
+        if self._written is not None and now - self._written < REFRESH_S:
+            return  # a fast run (a backtest) redraws ten times a second, not every cycle
+        self._written = now
+        self._draw()
+
+    def _draw(self) -> None:
+        self._stream.write(f"\r\x1b[K{self.text(self._last_id)}")
         self._stream.flush()
 
     def finish(self) -> None:
         if self._cycles:
+            self._draw()  # the last cycle's figures, whenever the line was last drawn
             self._stream.write("\n")
             self._stream.flush()
 
