@@ -66,3 +66,32 @@ def test_a_missing_dataset_is_one_line_and_exit_2(tmp_path):
     done = bot(["backtest", "--dataset", str(tmp_path / "none"), "--out", str(tmp_path / "bt")], env())
     assert done.returncode == 2 and done.stderr.startswith("error: ") and "Traceback" not in done.stderr
     assert not (tmp_path / "bt" / "ledger.sqlite").exists(), "nothing written: the same --out works next time"
+
+
+def test_from_and_to_replay_a_window_of_the_dataset(tmp_path):
+    out = tmp_path / "bt"
+    done = bot(
+        [
+            "backtest",
+            "--stage",
+            "3",
+            "--out",
+            str(out),
+            "--from",
+            "2024-01-01T06:00",
+            "--to",
+            "2024-01-01 12:00",
+            "--json",
+        ],
+        env(),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert (
+        report["cycles"]["total"] == 359 and report["complete"] is True
+    )  # 360 steps: the first is the start
+    assert report["cycles"]["first_ms"] == 1_704_088_860_000  # 06:01, the first step after 06:00
+    assert report["dataset"] == str(out / "dataset")
+    empty = bot(["backtest", "--out", str(tmp_path / "bt2"), "--from", "2030-01-01"], env())
+    assert empty.returncode == 2 and "keep fewer than two steps" in empty.stderr
+    assert not (tmp_path / "bt2" / "ledger.sqlite").exists()

@@ -57,6 +57,44 @@ def backtest_settings(
     return load(config_path, {**overrides, **forced}).settings
 
 
+def window_dataset(source: Path, out: Path, start_ms: int | None, end_ms: int | None) -> Path:
+    """The rows of `source` in [start, end) as a dataset of its own in `out/dataset` (streamed,
+    never whole in memory); `source` itself when no window is asked. Raises CommandError for a
+    window holding fewer than two steps."""
+    if start_ms is None and end_ms is None:
+        return source
+    from bot.replay.errors import DatasetError
+
+    try:
+        return _write_window(source, out, start_ms, end_ms)
+    except DatasetError as error:
+        raise CommandError(f"--dataset: {error}") from error
+
+
+def _write_window(source: Path, out: Path, start_ms: int | None, end_ms: int | None) -> Path:
+    from bot.replay.dataset_io import DatasetWriter
+
+    dataset = open_dataset(source)
+    lo, hi = (
+        start_ms if start_ms is not None else dataset.start_ms,
+        end_ms if end_ms is not None else dataset.end_ms + 1,
+    )
+    target = out / "dataset"
+    kept = 0
+    with DatasetWriter(
+        target, name=f"{dataset.name}-window", step_ms=dataset.step_ms, pairs=list(dataset.pairs.values())
+    ) as writer:
+        for symbol in dataset.symbols:
+            for row in dataset.open_rows(symbol):
+                if lo <= row.ts_ms < hi:
+                    writer.write(symbol, row)
+                    kept += 1
+        if kept < 2 * len(dataset.symbols):
+            raise CommandError(f"--from/--to keep fewer than two steps of {source}: widen the window")
+        writer.commit(f"window [{lo}, {hi}) of {source}")
+    return target
+
+
 def run_backtest(settings: Settings, stage: str, *, out: Path, progress: bool) -> BacktestOutcome:
     ledger = settings.store.path
     if ledger.exists():

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from bot.cli.errors import exit_on_known_errors
 from bot.cli.options import common, parse_assignments
+
+_TIMES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
 class _BacktestGroup(click.Group):
@@ -38,6 +41,14 @@ def backtest() -> None:
     "--out", type=click.Path(path_type=Path, file_okay=False), default=None,
     help="Folder for the ledger and the report (default var/backtests/stage<N>-<dataset>-<time>).",
 )  # fmt: skip
+@click.option(
+    "--from", "start", type=click.DateTime(formats=_TIMES), default=None,
+    help="Replay from this UTC time (e.g. 2024-01-01T06:00).",
+)  # fmt: skip
+@click.option(
+    "--to", "end", type=click.DateTime(formats=_TIMES), default=None,
+    help="Replay until this UTC time (exclusive).",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print report.json instead of the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Full logs on stderr (default: warnings and above).")
 def run(
@@ -48,6 +59,7 @@ def run(
     out: Path | None,
     as_json: bool,
     verbose: bool,
+    **window: datetime | None,
 ) -> None:
     """Run stage 3, 4 or 7 in paper mode over a replay dataset (the daemon's own cycle, no second
     engine) into a fresh ledger, then report: cycles, trades, round trips and win rate, PnL, fees,
@@ -59,12 +71,19 @@ def run(
     `bot backtest compare A B` sets two reports side by side."""
     import time
 
-    from bot.app.backtest import backtest_settings, run_backtest
+    from bot.app.backtest import backtest_settings, run_backtest, window_dataset
 
     folder = out or Path("var/backtests") / f"stage{stage}-{dataset.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     with exit_on_known_errors():
+        if (folder / "ledger.sqlite").exists():  # before a window is written beside it
+            from bot.app.errors import CommandError
+
+            raise CommandError(
+                f"{folder / 'ledger.sqlite'} exists: a backtest writes a fresh ledger; choose another --out"
+            )
+        replayed = window_dataset(dataset, folder, _utc_ms(window["start"]), _utc_ms(window["end"]))
         settings = backtest_settings(
-            config_path, parse_assignments(assignments), dataset=dataset, out=folder, verbose=verbose
+            config_path, parse_assignments(assignments), dataset=replayed, out=folder, verbose=verbose
         )
         outcome = run_backtest(settings, stage, out=folder, progress=not as_json and sys.stdout.isatty())
     if as_json:
@@ -85,6 +104,11 @@ def run(
             err=True,
         )
     raise SystemExit(0 if isinstance(verify, dict) and verify["ok"] and outcome.report["complete"] else 1)
+
+
+def _utc_ms(moment: datetime | None) -> int | None:
+    """A naive command-line time is UTC."""
+    return None if moment is None else int(moment.replace(tzinfo=UTC).timestamp() * 1000)
 
 
 def summary(report: dict[str, object]) -> str:
