@@ -86,11 +86,16 @@ def replay_import(
     spread_bps: Decimal,
     overwrite: bool,
     window: tuple[int | None, int | None] = (None, None),
-    quote: str | None = None,
+    **read: object,
 ) -> str:
-    """Import `csv_path` into `out_dir` as `symbol` (split into base and quote, or with `quote`
-    named); `window` keeps the bars in [start, end) (epoch ms, None: unbounded)."""
+    """Import `csv_path` into `out_dir` as `symbol` (split into base and quote, or with
+    `quote=` named); `window` keeps the bars in [start, end) (epoch ms, None: unbounded);
+    `tape_step_ms=` is the bar a trade tape is aggregated into (default one minute)."""
     start_ms, end_ms = window
+    quote = read.get("quote")
+    assert quote is None or isinstance(quote, str)
+    tape_step_ms = read.get("tape_step_ms", 60_000)
+    assert isinstance(tape_step_ms, int)
     symbol = symbol.upper()
     base, quote = split_symbol(symbol, quote)
     known = DEFAULT_PAIRS.get(symbol)  # a pair BTCTurk lists: keep its price scale (BTCTRY: whole lira)
@@ -114,6 +119,7 @@ def replay_import(
             book=BookShape(price_scale_factor=factor, spread_bps=spread_bps),
             start_ms=start_ms,
             end_ms=end_ms,
+            tape_step_ms=tape_step_ms,
         )
     except DatasetError as e:
         raise CommandError(str(e)) from e

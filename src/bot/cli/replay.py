@@ -75,6 +75,10 @@ def replay_init(
 )
 @click.option("--to", "end", type=click.DateTime(), default=None, help="Keep bars before this UTC time.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing dataset in OUT_DIR.")
+@click.option(
+    "--step", "step", default="1m", show_default=True,
+    help="For a trade tape: the bar its trades are aggregated into (30s, 1m, 5m, 1h).",
+)  # fmt: skip
 def replay_import(
     csv_path: Path,
     out_dir: Path,
@@ -83,6 +87,7 @@ def replay_import(
     price_scale_factor: Decimal | None,
     spread_bps: Decimal,
     overwrite: bool,
+    step: str,
     **window: datetime | None,
 ) -> None:
     """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume; ISO or epoch s/ms timestamps)
@@ -100,8 +105,17 @@ def replay_import(
                 spread_bps=spread_bps,
                 window=(_utc_ms(window["start"]), _utc_ms(window["end"])),
                 overwrite=overwrite,
+                tape_step_ms=_step_ms(step),
             )
         )
+
+
+def _step_ms(text: str) -> int:
+    units = {"s": 1_000, "m": 60_000, "h": 3_600_000}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit() or int(number) == 0:
+        raise click.BadParameter(f"{text!r}: expected a step like 30s, 1m, 5m or 1h", param_hint="--step")
+    return int(number) * units[unit]
 
 
 def _utc_ms(moment: datetime | None) -> int | None:

@@ -89,6 +89,7 @@ def import_ohlcv(
     skip_malformed: bool = False,
     start_ms: int | None = None,
     end_ms: int | None = None,
+    tape_step_ms: int = 60_000,
 ) -> ImportResult:
     """Import an OHLCV CSV as a one-pair dataset; the step is the most common timestamp difference.
 
@@ -100,7 +101,7 @@ def import_ohlcv(
     if price_scale_factor <= 0 or spread_bps <= 0 or not 0 < depth_ratio <= 1:
         raise ValueError("price_scale_factor and spread_bps must be > 0, depth_ratio in (0, 1]")
     path = Path(csv_path)
-    read = read_ohlcv(path, skip_malformed=skip_malformed)
+    read = read_ohlcv(path, skip_malformed=skip_malformed, tape_step_ms=tape_step_ms)
     if start_ms is not None or end_ms is not None:
         lo, hi = start_ms if start_ms is not None else -1, end_ms if end_ms is not None else 2**63
         read = replace(read, bars=tuple(bar for bar in read.bars if lo <= bar.ts_ms < hi))
@@ -225,6 +226,15 @@ def _nearest_tick(price: Decimal, tick: Decimal) -> Decimal:
     return (price / tick).to_integral_value(rounding=ROUND_HALF_EVEN) * tick
 
 
+def _is_tape_file(path: Path) -> bool:
+    import csv as csv_module
+
+    from bot.replay.trade_tape import is_trade_tape
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return is_trade_tape(next(csv_module.reader(handle), None))
+
+
 def import_ohlcv_to_dir(
     csv_path: Path | str,
     out_dir: Path | str,
@@ -240,8 +250,15 @@ def import_ohlcv_to_dir(
     """
     result = import_ohlcv(csv_path, pair, book=book, **options)
     dataset = result.dataset
+    tape = _is_tape_file(Path(csv_path))
+    method = (
+        f" from a trade tape: bars of {options.get('tape_step_ms', 60_000)} ms, OHLC of trade prices,"
+        " volume the traded quote amount, the book modelled around each close"
+        if tape
+        else ""
+    )
     source = (
-        f"import_ohlcv {Path(csv_path).name} symbol={pair.symbol}"
+        f"import_ohlcv {Path(csv_path).name} symbol={pair.symbol}{method}"
         f" price_scale_factor={canonical(book.price_scale_factor)}"
         f" spread_bps={canonical(book.spread_bps)}"
         f" depth_ratio={canonical(book.depth_ratio)}"

@@ -55,8 +55,17 @@ class _BadRow(ValueError):
     pass
 
 
-def read_ohlcv(path: Path, *, skip_malformed: bool = False) -> OhlcvRead:
-    """Read every bar of `path`; timestamps must strictly increase. Raises DatasetError (file, line)."""
+def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 60_000) -> OhlcvRead:
+    """Read every bar of `path`; timestamps must strictly increase. A trade tape (a header naming
+    a timestamp, a price and an amount: `bot.replay.trade_tape`) is aggregated into bars of
+    `tape_step_ms`. Raises DatasetError (file, line)."""
+    if _header_is_tape(path):
+        from bot.replay.trade_tape import read_trade_tape
+
+        try:
+            return read_trade_tape(path, tape_step_ms, skip_malformed=skip_malformed)
+        except csv.Error as e:
+            raise DatasetError(path, f"unreadable CSV ({e})", "repair the quoting") from e
     bars: list[Bar] = []
     skipped: list[SkippedRow] = []
     rows_read = 0
@@ -88,6 +97,16 @@ def read_ohlcv(path: Path, *, skip_malformed: bool = False) -> OhlcvRead:
     except csv.Error as e:
         raise DatasetError(path, f"unreadable CSV ({e})", "repair the quoting") from e
     return OhlcvRead(bars=tuple(bars), skipped=tuple(skipped), rows_read=rows_read)
+
+
+def _header_is_tape(path: Path) -> bool:
+    from bot.replay.trade_tape import is_trade_tape
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return is_trade_tape(next(csv.reader(handle), None))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False  # read_ohlcv below says what is wrong with the file
 
 
 def _column_indexes(path: Path, header: Sequence[str] | None) -> tuple[int, ...]:
