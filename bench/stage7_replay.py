@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.accounting.running import RunningBooks
-from bot.app import commands
+from bot.app import commands, ledger_commands
 from bot.app.replays import replay_import
 from bot.domain.orders import Fill, Side
 from bot.replay.pair_specs import DEFAULT_PAIRS
@@ -62,7 +62,7 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         report(db, outcome.cycles.cycles, elapsed, args)
         started = time.perf_counter()
-        ok, text = commands.ledger_verify(db)
+        ok, text = ledger_commands.ledger_verify(db)
         print(f"ledger verify      {time.perf_counter() - started:.1f} s, {'OK' if ok else 'FAILED'}")
         print(f"  {text.splitlines()[-1]}")
     accounting_scale()

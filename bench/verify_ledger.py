@@ -3,7 +3,7 @@
 Builds a ledger of N events (default 1,000,000) with `bench/startup_check.py`'s builder (a
 stage-3 mix through the real unit of work), in a child process so that building does not count
 in this process's peak memory, and keeps it in a cache folder for the next run. Then runs what
-`bot ledger verify` runs (`bot.app.commands.ledger_verify`) once and prints the wall and CPU
+`bot ledger verify` runs (`bot.app.ledger_commands.ledger_verify`) once and prints the wall and CPU
 time, events per second, peak RSS (`resource.getrusage`), the settings and the core count.
 Asserts nothing.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from startup_check import build
 
-from bot.app import commands
+from bot.app import ledger_commands
 from bot.store import verify
 from bot.store.migrations import latest_version
 
@@ -80,7 +80,7 @@ def main() -> None:
         f" {verify.REPLAY_BATCH} events, progress every {verify.PROGRESS_EVERY:,} events"
     )
     wall, cpu = time.perf_counter(), time.process_time()
-    ok, text = commands.ledger_verify(path)
+    ok, text = ledger_commands.ledger_verify(path)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  {text.splitlines()[0]}")

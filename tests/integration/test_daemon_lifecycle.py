@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app.commands import ledger_verify
+from bot.app.ledger_commands import ledger_verify
 from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import REPO, bot, bot_env
 

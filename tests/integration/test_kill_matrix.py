@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.commands import ledger_verify
+from bot.app.ledger_commands import ledger_verify
 from bot.execution.crash_points import ENV_VAR
 from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import REPO, SimHandle, bot, bot_env

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.commands import ledger_verify
 from bot.app.doctor import run_doctor
+from bot.app.ledger_commands import ledger_verify
 from bot.obs.logging import JsonFormatter
 from bot.slo import SLO_NAMES
 from bot.testing.cycles import cycle_settings, run_on

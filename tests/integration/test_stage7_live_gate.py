@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.app.commands import ledger_verify
+from bot.app.ledger_commands import ledger_verify
 from bot.config.schema import LIVE_ACK_PHRASE
 from bot.testing.cycles import cycle_settings, run_on
 from tests.integration.conftest import bot_env

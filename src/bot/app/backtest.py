@@ -19,14 +19,14 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 
 import bot
-from bot.app.backtest_report import build_report
-from bot.app.commands import ledger_verify_document, load, run_stage
+from bot.app.backtest_report import Recorded, build_report, read_recorded
+from bot.app.commands import load, run_stage
 from bot.app.datasets import load_configured_dataset
 from bot.app.errors import CommandError
+from bot.app.ledger_commands import ledger_verify_document
 from bot.config import Settings
 from bot.replay.dataset_io import open_dataset
 from bot.store import Database
-from bot.store.views import fills, valuations
 
 SCHEMA = "bot-backtest/1"
 REPLAY_END = "replay dataset exhausted"
@@ -99,7 +99,7 @@ def run_backtest(settings: Settings, stage: str, *, out: Path, progress: bool) -
     ledger = settings.store.path
     if ledger.exists():
         raise CommandError(f"{ledger} exists: a backtest writes a fresh ledger; choose another --out")
-    load_configured_dataset(settings)  # a dataset that does not load stops here, before any ledger exists
+    dataset = load_configured_dataset(settings)  # one that does not load stops here, before any ledger
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     outcome = run_stage(
@@ -113,16 +113,15 @@ def run_backtest(settings: Settings, stage: str, *, out: Path, progress: bool) -
     wall_s = time.perf_counter() - started
     verified = ledger_verify_document(ledger)
     with Database.open_readonly(ledger) as database:
+        recorded = read_recorded(database)
         report = build_report(
             database,
+            recorded,
             universe=settings.universe.symbols,
             quote=settings.capital.quote_asset,
-            min_notional={
-                symbol: rules.min_notional
-                for symbol, rules in open_dataset(settings.market_data.dataset).pairs.items()
-            },
+            min_notional={symbol: rules.min_notional for symbol, rules in dataset.pairs.items()},
         )
-        _write_csvs(database, out)
+    _write_csvs(recorded, out)
     report = {
         "schema": SCHEMA,
         "version": bot.__version__,
@@ -162,18 +161,15 @@ def _same(a: object, b: object) -> bool:
 TRADE_COLUMNS = ("ts_ms", "trade_id", "client_order_id", "symbol", "side", "price", "quantity", "fee", "tax")
 
 
-def _write_csvs(database: Database, out: Path) -> None:
-    with database.read():
-        trade_rows = list(reversed(fills(database, limit=10**9)))
-        curve = valuations(database)
+def _write_csvs(recorded: Recorded, out: Path) -> None:
     with (out / "trades.csv").open("w", newline="") as handle:
         trades = csv.DictWriter(handle, fieldnames=[*TRADE_COLUMNS, "fee_asset"])
         trades.writeheader()
-        trades.writerows(trade_rows)
+        trades.writerows(recorded.fills)
     with (out / "equity.csv").open("w", newline="") as handle:
         rows = csv.writer(handle)
         rows.writerow(["cycle_id", "ts_ms", "equity", "realised_pnl"])
-        for cycle_id, ts_ms, record in curve:
+        for cycle_id, ts_ms, record in recorded.curve:
             rows.writerow([cycle_id, ts_ms, record["equity"], record.get("realized_pnl")])
 
 

@@ -146,17 +146,30 @@ def curve_stats(equity: Sequence[tuple[int, int, Decimal]]) -> dict[str, object]
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A backtest's fills (oldest first) and valuations, read once for the report and the CSVs."""
+
+    fills: list[dict[str, object]]
+    curve: list[tuple[int, int, dict[str, object]]]
+
+
+def read_recorded(database: Database) -> Recorded:
+    with database.read():
+        return Recorded(fills=list(reversed(fills(database, limit=10**9))), curve=valuations(database))
+
+
 def build_report(
     database: Database,
+    recorded: Recorded,
     *,
     universe: Sequence[str],
     quote: str,
     min_notional: Mapping[str, Decimal] | None = None,
 ) -> dict[str, object]:
     """The report of the backtest recorded in `database` (see the module docstring)."""
+    fill_rows, curve = recorded.fills, recorded.curve
     with database.read():
-        fill_rows = list(reversed(fills(database, limit=10**9)))
-        curve = valuations(database)
         decision_rows = decisions(database, limit=1000)
         mode_rows = list(reversed(modes(database, limit=10**6)))
         cycles = database.connection.execute(

@@ -12,7 +12,6 @@ than this bot or refused by the integrity check).
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Literal
 
 import bot
 from bot.app.doctor_host import disk_finding, metrics_port_finding
+from bot.app.ledger_commands import damage_refused, ledger_verify
 from bot.app.ledger_keys import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
 from bot.config import Settings
 from bot.cycle.kill_switch import read_kill_switch
@@ -30,7 +30,6 @@ from bot.domain.risk import RiskMode
 from bot.slo import CycleSample, SloResult, SloThresholds, catalogue
 from bot.slo.evaluate import Window, evaluate
 from bot.store import Database
-from bot.store.errors import LedgerRefused
 from bot.store.integrity import inspect_ledger
 from bot.store.records import CycleRecord
 
@@ -131,22 +130,15 @@ def run_doctor(
     now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     window = settings.slo.window_s if window_s is None else window_s
     findings = [Finding(name="config", status="pass", detail=_describe(settings)), _cadence(settings)]
-    try:
-        with Database.open_readonly(path) as database:
-            findings.append(_fast_integrity(database))
-            findings += [
-                _slo_finding(r) for r in evaluate_slos(database, settings, window_s=window, now_ms=now)
-            ]
-            with database.read() as view:
-                ledger_id = view.state.get(LEDGER_ID_KEY)
-            findings += _state(database, now)
-    except sqlite3.DatabaseError as error:  # damage beyond what the fast check reads
-        raise LedgerRefused(
-            f"{path} is damaged ({error}); run `bot ledger verify --db {path}` and see"
-            " runbooks/ledger-refused-at-start.md"
-        ) from error
+    with Database.open_readonly(path) as database, damage_refused(Path(path)):
+        findings.append(_fast_integrity(database))
+        slos = evaluate_slos(database, settings, window_s=window, now_ms=now)
+        findings += [_slo_finding(result) for result in slos]
+        with database.read() as view:
+            ledger_id = view.state.get(LEDGER_ID_KEY)
+        findings += _state(database, now)
     if full:  # after the read-only handle is closed: the verify opens its own
-        findings[2] = _full_integrity(Path(path))
+        findings = [_full_integrity(Path(path)) if f.name == "ledger.integrity" else f for f in findings]
     if exchange:
         from bot.app.doctor_exchange import exchange_findings
 
@@ -190,8 +182,6 @@ def _cadence(settings: Settings) -> Finding:
 
 def _full_integrity(path: Path) -> Finding:
     """The whole `bot ledger verify`: every event re-hashed, every projection rebuilt."""
-    from bot.app.commands import ledger_verify
-
     ok, text = ledger_verify(path)
     return Finding(
         name="ledger.integrity",

@@ -7,7 +7,7 @@ from typing import Literal
 from bot.app.lock import InstanceLocked
 from bot.config import ConfigError
 from bot.exchange.errors import AuthError
-from bot.obs.metrics import MetricsAddressUnusable
+from bot.obs.metrics_server import MetricsAddressUnusable
 from bot.store import DatabaseTooNew, StoreError
 from bot.store.errors import FencingLost
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import common, parse_assignments
+from bot.cli.options import common, parse_assignments, utc_ms
 
 _TIMES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -81,7 +81,7 @@ def run(
             raise CommandError(
                 f"{folder / 'ledger.sqlite'} exists: a backtest writes a fresh ledger; choose another --out"
             )
-        replayed = window_dataset(dataset, folder, _utc_ms(window["start"]), _utc_ms(window["end"]))
+        replayed = window_dataset(dataset, folder, utc_ms(window["start"]), utc_ms(window["end"]))
         settings = backtest_settings(
             config_path, parse_assignments(assignments), dataset=replayed, out=folder, verbose=verbose
         )
@@ -104,11 +104,6 @@ def run(
             err=True,
         )
     raise SystemExit(0 if isinstance(verify, dict) and verify["ok"] and outcome.report["complete"] else 1)
-
-
-def _utc_ms(moment: datetime | None) -> int | None:
-    """A naive command-line time is UTC."""
-    return None if moment is None else int(moment.replace(tzinfo=UTC).timestamp() * 1000)
 
 
 def summary(report: dict[str, object]) -> str:

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import common, parse_assignments
+from bot.cli.options import common, duration_option, parse_assignments
 
 if TYPE_CHECKING:
     from bot.app.doctor import DoctorReport
 
-_WINDOW = re.compile(r"^(\d+)([smhd])$")
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _STYLE = {"fail": "bold red", "warn": "yellow", "pass": "green", "no_data": "dim", "skip": "dim"}
-
-
-def parse_window(text: str | None) -> int | None:
-    """`90s`, `30m`, `1h`, `2d` -> seconds; None -> None (the configured `slo.window_s`)."""
-    if text is None:
-        return None
-    match = _WINDOW.match(text.strip())
-    if not match or int(match.group(1)) == 0:
-        raise click.BadParameter(f"{text!r}: expected a positive duration like 90s, 30m, 1h or 2d")
-    return int(match.group(1)) * _UNIT_S[match.group(2)]
 
 
 @click.command()
@@ -44,6 +31,7 @@ def parse_window(text: str | None) -> int | None:
     "window",
     default=None,
     metavar="DURATION",
+    callback=duration_option,
     help="How far back the SLOs look: 90s, 30m, 1h, 2d (default: slo.window_s, 1h).",
 )
 @click.option(
@@ -56,7 +44,7 @@ def doctor(
     config_path: Path | None,
     assignments: tuple[str, ...],
     db_path: Path | None,
-    window: str | None,
+    window: int | None,
     full: bool,
     strict: bool,
     no_exchange: bool,
@@ -69,13 +57,12 @@ def doctor(
     from bot.app import commands
     from bot.app.doctor import run_doctor
 
-    window_s = parse_window(window)
     overrides = parse_assignments(assignments)
     if db_path is not None:
         overrides["store.path"] = str(db_path)
     with exit_on_known_errors():
         settings = commands.load(config_path, overrides).settings
-        report = run_doctor(settings, window_s=window_s, full=full, exchange=not no_exchange)
+        report = run_doctor(settings, window_s=window, full=full, exchange=not no_exchange)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2, sort_keys=False))
     else:

@@ -1,31 +1,21 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
 
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import common, db_option, parse_assignments
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    match = re.fullmatch(r"(\d+)([smhd])", value.strip())
-    if match is None or int(match.group(1)) == 0:
-        raise click.BadParameter("use a positive whole number with a unit: 90s, 30m, 2h or 1d")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+from bot.cli.options import common, db_option, duration_option, parse_assignments
 
 
 @click.command("kill-switch")
 @common
 @click.argument("action", type=click.Choice(["on", "off", "status"]))
 @click.option("--reason", help="Why (required for on and off; recorded in the ledger and the log).")
-@click.option("--expires-in", callback=_duration, help="With `on`: lapse after this long (90s, 30m, 2h, 1d).")
+@click.option(
+    "--expires-in", callback=duration_option, help="With `on`: lapse after this long (90s, 30m, 2h, 1d)."
+)
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="The switch after the action, as one JSON object.")
 def kill_switch(

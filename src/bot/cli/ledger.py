@@ -32,15 +32,15 @@ def verify(
 ) -> None:
     """Check the hash chain, rebuild projections from events and revalue every portfolio cycle
     (equity, peak, drawdown, daily PnL) from its fills and marks; exit 1 on any difference."""
-    from bot.app import commands
+    from bot.app import ledger_commands
 
     with exit_on_known_errors():
-        document = commands.ledger_verify_document(_resolve(config_path, assignments, db_path))
+        document = ledger_commands.ledger_verify_document(_resolve(config_path, assignments, db_path))
     ok = bool(document["ok"])
     if as_json:
         click.echo(json.dumps(document, indent=2))
     else:
-        click.echo(commands.verify_text(document), err=not ok)
+        click.echo(ledger_commands.verify_text(document), err=not ok)
     if not ok:
         raise SystemExit(1)
 
@@ -67,17 +67,17 @@ def show(
 ) -> None:
     """Balances, positions, working orders, the last cycles, the portfolio and the kill switch; or
     one view (--view) of fills, decisions, mode history or unknown orders."""
-    from bot.app import commands
+    from bot.app import ledger_commands
 
     with exit_on_known_errors():
         path = _resolve(config_path, assignments, db_path)
         if view is not None:
-            rows = commands.ledger_view(path, view, limit)
+            rows = ledger_commands.ledger_view(path, view, limit)
             click.echo(json.dumps(rows, indent=2) if as_json else _table(view, rows))
         elif as_json:
-            click.echo(json.dumps(commands.ledger_show_document(path), indent=2))
+            click.echo(json.dumps(ledger_commands.ledger_show_document(path), indent=2))
         else:
-            click.echo(commands.ledger_show(path))
+            click.echo(ledger_commands.ledger_show(path))
 
 
 def _table(view: str, rows: list[dict[str, object]]) -> str:
@@ -104,8 +104,8 @@ def _table(view: str, rows: list[dict[str, object]]) -> str:
 def init(config_path: Path | None, assignments: tuple[str, ...], db_path: Path | None) -> None:
     """Start a new, empty ledger on purpose. Refuses any existing file at the path (even an empty
     one): move it away first. A run creates a ledger by itself only where nothing ever was."""
-    from bot.app import commands
+    from bot.app import commands, ledger_commands
 
     with exit_on_known_errors():
         path = db_path or commands.load(config_path, parse_assignments(assignments)).settings.store.path
-        click.echo(commands.ledger_init(path))
+        click.echo(ledger_commands.ledger_init(path))

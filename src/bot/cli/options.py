@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,27 @@ db_option = click.option(
     default=None,
     help="Ledger file (default: store.path). Given, the configuration is not read.",
 )
+
+
+_DURATION = re.compile(r"(\d+)([smhd])")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_s(text: str, param_hint: str) -> int:
+    """`90s`, `30m`, `2h`, `1d` -> seconds. Raises click.BadParameter (exit 2) otherwise."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        raise click.BadParameter(
+            f"{text!r}: expected a positive duration like 90s, 30m, 2h or 1d", param_hint=param_hint
+        )
+    return int(match.group(1)) * _UNIT_S[match.group(2)]
+
+
+def duration_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """A click callback: the option's duration in seconds, None when not given."""
+    return None if value is None else duration_s(value, f"--{param.name}".replace("_", "-"))
+
+
+def utc_ms(moment: datetime | None) -> int | None:
+    """A naive command-line time is UTC: epoch milliseconds."""
+    return None if moment is None else int(moment.replace(tzinfo=UTC).timestamp() * 1000)

@@ -21,7 +21,7 @@ def parity(ledger_a: Path, ledger_b: Path, as_json: bool) -> None:
     transitions, cycle by cycle, without times, ledger ids or exchange-assigned ids. Exit 0 when
     they match, 1 naming the first cycle where they part and what differs there, 4 when a
     ledger cannot be read."""
-    from bot.app.commands import parity_document
+    from bot.app.ledger_commands import parity_document
 
     with exit_on_known_errors():
         document = parity_document(ledger_a, ledger_b)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
 
 from bot.cli.errors import exit_on_known_errors
+from bot.cli.options import duration_s, utc_ms
 
 
 def _positive_decimal(_ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
@@ -103,23 +104,8 @@ def replay_import(
                 quote=quote,
                 price_scale_factor=price_scale_factor,
                 spread_bps=spread_bps,
-                window=(_utc_ms(window["start"]), _utc_ms(window["end"])),
+                window=(utc_ms(window["start"]), utc_ms(window["end"])),
                 overwrite=overwrite,
-                tape_step_ms=_step_ms(step),
+                tape_step_ms=duration_s(step, "--step") * 1000,
             )
         )
-
-
-def _step_ms(text: str) -> int:
-    units = {"s": 1_000, "m": 60_000, "h": 3_600_000}
-    number, unit = text[:-1], text[-1:]
-    if unit not in units or not number.isdigit() or int(number) == 0:
-        raise click.BadParameter(f"{text!r}: expected a step like 30s, 1m, 5m or 1h", param_hint="--step")
-    return int(number) * units[unit]
-
-
-def _utc_ms(moment: datetime | None) -> int | None:
-    """A naive command-line time is UTC."""
-    if moment is None:
-        return None
-    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)

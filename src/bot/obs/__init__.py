@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.obs.logging import configure_logging, current_context, log_context, log_event
-    from bot.obs.metrics import METRIC_NAMES, Metrics, MetricsServer, start_metrics_server
+    from bot.obs.metrics import METRIC_NAMES, Metrics
+    from bot.obs.metrics_server import MetricsServer, start_metrics_server
     from bot.obs.tracing import configure_tracing, shutdown_tracing, span
 
 _HOMES = {
     "METRIC_NAMES": "metrics",
     "Metrics": "metrics",
-    "MetricsServer": "metrics",
+    "MetricsServer": "metrics_server",
     "configure_logging": "logging",
     "configure_tracing": "tracing",
     "current_context": "logging",
@@ -25,7 +26,7 @@ _HOMES = {
     "log_event": "logging",
     "shutdown_tracing": "tracing",
     "span": "tracing",
-    "start_metrics_server": "metrics",
+    "start_metrics_server": "metrics_server",
 }
 
 __all__ = [

@@ -16,7 +16,8 @@ from bot.app.doctor import SCHEMA, DoctorReport, Finding, run_doctor
 from bot.app.operator import kill_switch
 from bot.cli.main import cli
 from bot.config import Settings
-from bot.obs.metrics import Metrics, start_metrics_server
+from bot.obs.metrics import Metrics
+from bot.obs.metrics_server import start_metrics_server
 from bot.slo import SLO_NAMES
 from bot.store import StoreError
 from bot.testing.cycles import cycle_settings, run_on

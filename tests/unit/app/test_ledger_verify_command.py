@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import bot.store.verify as verify
-from bot.app.commands import ledger_verify
+from bot.app.ledger_commands import ledger_verify
 from bot.domain.events import EventType
 from bot.store import Database
 from bot.store.ledger_events import from_mapping

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from bot.obs import METRIC_NAMES, Metrics, start_metrics_server
-from bot.obs.metrics import MetricsAddressUnusable, MetricsPortInUse
+from bot.obs.metrics_server import MetricsAddressUnusable, MetricsPortInUse
 
 
 def test_fresh_registries_do_not_share_state() -> None:
