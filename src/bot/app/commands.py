@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     # The runtime (adapters, stages, the loop) and the metrics are imported by the run commands
     # that use them: `config`, `ledger` and `kill-switch` commands do not load them.
     from bot.app.loop import LoopTally
+    from bot.app.wiring import Wiring
     from bot.cycle.runtime import Runtime
     from bot.obs.metrics import Metrics
 
@@ -80,8 +81,11 @@ def run_stage(
     max_cycles: int,
     cycle_seconds: float,
     status_line: bool = True,
+    wiring: Wiring | None = None,
 ) -> RunOutcome:
-    """Run stage "3", "4" or "7" once or as a loop; the same lock, ledger, executor and loop."""
+    """Run stage "3", "4" or "7" once or as a loop; the same lock, ledger, executor and loop.
+
+    `wiring`: a drill's clock and in-process exchange (`bot.app.wiring`)."""
     from bot.obs.metrics import Metrics
     from bot.obs.metrics_server import start_metrics_server
 
@@ -120,7 +124,7 @@ def run_stage(
                 cadence = Cadence(
                     max_cycles=max_cycles if loop else 1, cycle_seconds=cycle_seconds, status_line=status_line
                 )
-                results, unresolved = _run_on(db, settings, stage, metrics, (token, guard), cadence)
+                results, unresolved = _run_on(db, settings, stage, metrics, (token, guard), cadence, wiring)
         finally:
             if server is not None:
                 server.close()
@@ -141,6 +145,7 @@ def _run_on(
     metrics: Metrics,
     ownership: tuple[int, LedgerGuard],
     cadence: Cadence,
+    wiring: Wiring | None = None,
 ) -> tuple[LoopTally, int]:
     """Build the runtime, recover, and run the cycles; `ownership`: this run's fencing token and
     the guard of the ledger it holds."""
@@ -151,7 +156,7 @@ def _run_on(
     from bot.replay import DatasetError
 
     token, guard = ownership
-    built = build_runtime(settings, db, metrics, stage)
+    built = build_runtime(settings, db, metrics, stage, wiring)
     rt = built.runtime
     resource = {"bot.stage": stage, "bot.mode": settings.mode, "bot.ledger_id": rt.ledger_id}
     configure_tracing(settings.observability.tracing, resource=resource)

@@ -13,6 +13,7 @@ from bot.app.datasets import load_configured_dataset
 from bot.app.ledger_keys import LEDGER_ID_KEY, REPLAY_CLOCK_KEY
 from bot.app.market_sources import ExchangeGuards, build_adapters
 from bot.app.read_budget import account_read_interval_ms
+from bot.app.wiring import Wiring
 from bot.config import Settings
 from bot.cycle.account_reads import AccountReadPlan
 from bot.cycle.clocks import ReplayClock, SystemClock
@@ -45,12 +46,20 @@ class Built:
     advance: Callable[[], bool] | None
 
 
-def build_runtime(settings: Settings, database: Database, metrics: Metrics, stage: str = "3") -> Built:
+def build_runtime(
+    settings: Settings, database: Database, metrics: Metrics, stage: str = "3", wiring: Wiring | None = None
+) -> Built:
+    """`wiring`: a drill's clock and in-process exchange (`bot.app.wiring`); None for every other run."""
     database.observe_commits(lambda seconds: record_span("ledger.commit", seconds))  # while tracing
     dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
     clock, advance = _clock_for(dataset, settings, database)
     guards = ExchangeGuards.from_settings(settings, metrics)
-    adapters = build_adapters(settings, clock, database, dataset, guards, metrics)
+    if wiring is not None:
+        clock, advance = wiring.clock, wiring.advance
+        guards = ExchangeGuards.from_settings(
+            settings, metrics, monotonic=wiring.monotonic, listeners=wiring.observers
+        )
+    adapters = build_adapters(settings, clock, database, dataset, guards, metrics, wiring)
     market, gateway = adapters.market, adapters.gateway
     observer = MetricsObserver(metrics)
     exchange_clock = ExchangeClock(
@@ -107,7 +116,7 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics, stag
         stream=adapters.stream,
         exchange_degraded=lambda: guards.breaker.degraded,
         calls=guards.calls,
-        account_reads=AccountReadPlan(interval_ms=account_read_interval_ms(settings)),
+        account_reads=_account_reads(settings, wiring),
     )
     metrics.build_info.labels(version=bot.__version__, stage=stage, mode=settings.mode).set(1)
     metrics.initialise(
@@ -123,6 +132,15 @@ def build_runtime(settings: Settings, database: Database, metrics: Metrics, stag
     )
     metrics.ledger_info.labels(ledger_id=runtime.ledger_id).set(1)
     return Built(runtime=runtime, advance=advance)
+
+
+def _account_reads(settings: Settings, wiring: Wiring | None) -> AccountReadPlan:
+    """Paced on real time, or on a drill's clock: its time is what the rate limits count there."""
+    interval_ms = account_read_interval_ms(settings)
+    if wiring is None:
+        return AccountReadPlan(interval_ms=interval_ms)
+    monotonic = wiring.monotonic
+    return AccountReadPlan(interval_ms=interval_ms, monotonic_ms=lambda: round(monotonic() * 1000))
 
 
 def _ledger_id(database: Database) -> str:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.app.paper_account import open_paper_engine
+from bot.app.wiring import Wiring
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.domain.dataset import Dataset
@@ -56,16 +57,28 @@ class ExchangeGuards:
     observer: CallObserver  # the tally and the metrics
 
     @classmethod
-    def from_settings(cls, settings: Settings, metrics: Metrics | None = None) -> ExchangeGuards:
+    def from_settings(
+        cls,
+        settings: Settings,
+        metrics: Metrics | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        listeners: tuple[CallObserver, ...] = (),
+    ) -> ExchangeGuards:
+        """`monotonic`: the limiter's and the breaker's clock in seconds; `listeners` hear every
+        attempt and retry too (a drill's, both)."""
         ex = settings.exchange
         calls = CallTally()
-        observers: list[CallObserver] = [calls, TracingCallObserver()]  # spans only while tracing
+        # Spans only while tracing.
+        observers: list[CallObserver] = [calls, TracingCallObserver(), *listeners]
         if metrics is not None:
             observers.append(MetricsCallObserver(metrics))
         return cls(
-            limiter=RateLimiter(RateLimits(scale=ex.rate_limit_ratio)),
+            limiter=RateLimiter(RateLimits(scale=ex.rate_limit_ratio), monotonic=monotonic),
             breaker=CircuitBreaker(
-                failure_threshold=ex.breaker_failure_threshold, probe_interval_s=ex.breaker_probe_interval_s
+                failure_threshold=ex.breaker_failure_threshold,
+                probe_interval_s=ex.breaker_probe_interval_s,
+                monotonic=monotonic,
             ),
             calls=calls,
             observer=CallObservers(observers),
@@ -88,10 +101,16 @@ def build_adapters(
     dataset: Dataset | None,
     guards: ExchangeGuards,
     metrics: Metrics,
+    wiring: Wiring | None = None,
 ) -> Adapters:
+    """`wiring`: a drill's in-process exchange and clock for the BTCTurk client (sequential REST)."""
     closers: Closers = []
     if settings.exchange.adapter == "btcturk":
         credentials = _credentials(settings)
+        if wiring is not None:
+            client = wired_client(settings, guards, credentials, wiring)
+            closers.append(client.close)
+            return Adapters(market=client, gateway=client, closers=closers, measure_clock=client.sync_clock)
         client = btcturk_client(settings, guards, credentials)
         closers.append(client.close)
         reads = _rest_market_data(settings, guards, client, closers)
@@ -173,6 +192,18 @@ def btcturk_client(
     from bot.exchange.btcturk.sync_client import BtcturkClient
 
     return BtcturkClient(credentials=credentials, sleep=time.sleep, **_client_options(settings, guards))
+
+
+def wired_client(
+    settings: Settings, guards: ExchangeGuards, credentials: Credentials | None, wiring: Wiring
+) -> BtcturkClient:
+    """The sync client on a drill's transport and clock; its retry jitter seeded by the drill."""
+    from bot.exchange.btcturk.sync_client import BtcturkClient
+
+    options = _client_options(settings, guards)
+    options["policy"] = replace(options["policy"], rng=random.Random(wiring.seed), monotonic=wiring.monotonic)
+    options["now_ms"] = wiring.clock.now_ms
+    return BtcturkClient(credentials=credentials, sleep=wiring.sleep, transport=wiring.transport, **options)
 
 
 def async_btcturk_client(settings: Settings, guards: ExchangeGuards) -> AsyncBtcturkClient:

@@ -12,6 +12,7 @@ import click
 
 from bot.cli.backtest import backtest
 from bot.cli.doctor import doctor
+from bot.cli.drill import drill
 from bot.cli.kill_switch import kill_switch
 from bot.cli.ledger import ledger
 from bot.cli.orders import orders
@@ -35,6 +36,7 @@ cli.add_command(config)
 cli.add_command(ledger)
 cli.add_command(doctor)
 cli.add_command(backtest)
+cli.add_command(drill)
 cli.add_command(orders)
 cli.add_command(parity)
 cli.add_command(kill_switch)

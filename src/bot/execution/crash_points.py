@@ -5,12 +5,18 @@ default the first) in a daemon's environment and it SIGKILLs itself there: no cl
 flush, exactly as a power cut or the OOM killer would. Unset, `reach` does nothing but one
 dictionary lookup. The variable deliberately lies outside the `BOT_*` namespace, which the
 configuration owns and checks.
+
+A drill (`bot drill run crash`) arms a point in its own process instead (`armed`): reaching it
+raises `Crash`, a BaseException no handler on the order path catches, so the cycle stops there
+and its open unit of work is rolled back, as SQLite rolls back a killed process's transaction.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 ENV_VAR: Final = "TEST_BOT_CRASH_AT"
@@ -27,6 +33,31 @@ POINTS: Final = (
 )
 
 _counts: dict[str, int] = {}
+_in_process: tuple[str, int] | None = None
+
+
+class Crash(BaseException):
+    """A drill's stand-in for SIGKILL at a crash point (a BaseException: `except Exception` on
+    the order path does not catch it, as nothing catches a kill)."""
+
+    def __init__(self, point: str) -> None:
+        super().__init__(f"crashed at {point}")
+        self.point = point
+
+
+@contextmanager
+def armed(point: str, nth: int = 1) -> Iterator[None]:
+    """Within the block, the `nth` time `point` is reached raises `Crash`."""
+    global _in_process
+    if point not in POINTS:
+        raise ValueError(f"unknown crash point {point!r} (known: {', '.join(POINTS)})")
+    _counts.pop(point, None)
+    _in_process = (point, nth)
+    try:
+        yield
+    finally:
+        _in_process = None
+        _counts.pop(point, None)
 
 
 def _target() -> tuple[str, int] | None:
@@ -43,9 +74,14 @@ _TARGET = _target()
 
 
 def reach(point: str) -> None:
-    """Mark `point`; kill this process with SIGKILL if a crash test asked to stop here."""
-    if _TARGET is None or _TARGET[0] != point:
+    """Mark `point`; kill this process with SIGKILL if a crash test asked to stop here (raise
+    `Crash` if a drill armed it)."""
+    target = _in_process or _TARGET
+    if target is None or target[0] != point:
         return
     _counts[point] = _counts.get(point, 0) + 1
-    if _counts[point] >= _TARGET[1]:
-        os.kill(os.getpid(), signal.SIGKILL)
+    if _counts[point] < target[1]:
+        return
+    if _in_process is not None:
+        raise Crash(point)
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -17,6 +17,7 @@ from bot.sim.config import SimAccount, SimConfig
 from bot.sim.fault_profile import FaultProfile
 from bot.sim.faults import FaultInjector
 from bot.sim.market_clock import MarketClock, PacedMarketClock
+from bot.sim.report_lag import ReportLag
 
 
 class SimExchange:
@@ -63,6 +64,7 @@ class SimExchange:
         self.lock = threading.RLock()
         # A generator of its own, so the faults drawn do not depend on ids drawn and vice versa.
         self.faults = FaultInjector(FaultProfile(), seed=config.seed)
+        self.report_lag = ReportLag()
         self.apply_faults(config.faults)
 
     def now_ms(self) -> int:
@@ -96,6 +98,7 @@ class SimExchange:
             ]
             for ts_ms, symbol, row in sorted(pending, key=lambda item: (item[0], item[1])):
                 self.engine.set_market(symbol, row, ts_ms=self.market_clock.wall_ms(ts_ms))
+                self._note_reports()
             self._processed_ms = target
 
     def balances_read(self) -> None:
@@ -133,6 +136,32 @@ class SimExchange:
     def visible(self, order: EngineOrder) -> bool:
         """False while an accepted order is inside its visibility delay."""
         return self.faults.is_visible(order.order_id, self.now_ms())
+
+    def reported(self, orders: list[EngineOrder]) -> list[EngineOrder]:
+        """The visible `orders` as order queries report them: late by `report_delay_ms`, if set."""
+        delay_ms = self.faults.profile.report_delay_ms
+        visible = [o for o in orders if self.visible(o)]
+        if not delay_ms:
+            return visible
+        at_ms = self.now_ms() - delay_ms
+        return [self.report_lag.as_of(o, at_ms) for o in visible]
+
+    def reported_open(self, api_key: str, symbol: str | None) -> list[EngineOrder]:
+        """Open orders as order queries report them (an order filled or canceled within the
+        report delay is still open there)."""
+        if not self.faults.profile.report_delay_ms:
+            return self.reported(self.engine.orders(api_key, symbol, open_only=True))
+        return [o for o in self.reported(self.engine.orders(api_key, symbol)) if o.is_open]
+
+    def reported_fills_until_ms(self) -> int:
+        """Fills after this time are not reported yet."""
+        return self.now_ms() - self.faults.profile.report_delay_ms
+
+    def _note_reports(self) -> None:
+        if self.faults.profile.report_delay_ms:
+            now = self.now_ms()
+            for account in self.config.accounts:
+                self.report_lag.note(self.engine.orders(account.api_key), now)
 
     def row(self, symbol: str) -> MarketRow | None:
         """The current row of `symbol`, or None before its first row."""
@@ -177,11 +206,14 @@ class SimExchange:
                 ts_ms=self.now_ms(),
             )
             self.faults.order_accepted(order.order_id, self.now_ms())
+            self._note_reports()
             return order
 
     def cancel(self, api_key: str, order_id: int) -> EngineOrder:
         with self.lock:
-            return self.engine.cancel(api_key, order_id, self.now_ms())
+            canceled = self.engine.cancel(api_key, order_id, self.now_ms())
+            self._note_reports()
+            return canceled
 
     def asset_precision(self, asset: str) -> int:
         """Quantity scale when `asset` is a base somewhere; else the largest price scale quoted in it

@@ -52,6 +52,9 @@ class FaultProfile(BaseModel):
     open_orders_visibility_delay_ms: int = Field(
         default=0, ge=0, description="accepted orders hidden from order queries this long"
     )
+    report_delay_ms: int = Field(
+        default=0, ge=0, description="order queries and fills report the exchange as it was this long ago"
+    )
     never_visible_ratio: Ratio = Field(
         default=0.0, description="POST /order lost: never placed, its answer held then 504"
     )

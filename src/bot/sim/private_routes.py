@@ -49,11 +49,11 @@ async def balances(request: Request, sim: SimExchange, api_key: str) -> Response
     return ok(items)
 
 
-# Orders inside the fault profile's visibility delay are left out of every order query below.
+# Orders inside the fault profile's visibility delay are left out of every order query below,
+# and every order is reported as it stood `report_delay_ms` ago (`bot.sim.report_lag`).
 async def open_orders(request: Request, sim: SimExchange, api_key: str) -> Response:
     any_symbol, symbol = _symbol_filter(sim, request.query_params.get("pairSymbol"))
-    listed = sim.engine.orders(api_key, symbol, open_only=True) if any_symbol or symbol else []
-    orders = [o for o in listed if sim.visible(o)]
+    orders = sim.reported_open(api_key, symbol) if any_symbol or symbol else []
     return ok(
         {
             "asks": [_order(sim, o) for o in orders if o.side is Side.SELL],
@@ -74,11 +74,8 @@ async def all_orders(request: Request, sim: SimExchange, api_key: str) -> Respon
     limit = min(max(int_param(params, "limit", 100) or 1, 1), MAX_ALL_ORDERS)
     orders = [
         o
-        for o in sim.engine.orders(api_key, symbol)
-        if o.order_id >= from_id
-        and o.created_ms >= start
-        and (end is None or o.created_ms <= end)
-        and sim.visible(o)
+        for o in sim.reported(sim.engine.orders(api_key, symbol))
+        if o.order_id >= from_id and o.created_ms >= start and (end is None or o.created_ms <= end)
     ]
     return ok([_order(sim, o) for o in orders[-limit:]])
 
@@ -86,9 +83,10 @@ async def all_orders(request: Request, sim: SimExchange, api_key: str) -> Respon
 async def single_order(request: Request, sim: SimExchange, api_key: str) -> Response:
     raw = request.path_params.get("order_id", "")
     order = sim.engine.order(api_key, int(raw)) if str(raw).isdigit() else None
-    if order is None or not sim.visible(order):
+    reported = sim.reported([order]) if order is not None else []
+    if not reported:
         return fail(*ORDER_NOT_FOUND)
-    return ok(_order(sim, order))
+    return ok(_order(sim, reported[0]))
 
 
 def _client_order_id(sim: SimExchange, params: dict[str, object]) -> str:
@@ -144,7 +142,8 @@ async def user_trades(request: Request, sim: SimExchange, api_key: str) -> Respo
     params: dict[str, object] = dict(request.query_params)
     now = sim.now_ms()
     order_id = int_param(params, "orderId")
-    trades = sim.engine.trades(api_key)
+    until_ms = sim.reported_fills_until_ms()
+    trades = [t for t in sim.engine.trades(api_key) if t.ts_ms <= until_ms]
     if order_id is not None:
         trades = [t for t in trades if t.order_id == order_id]
     else:

@@ -23,51 +23,24 @@ from typing import Any
 
 import pytest
 
-from bot.domain.dataset import MarketRow
+from bot.drill import markets
 from bot.replay.dataset_io import DatasetWriter
 from bot.replay.pair_specs import DEFAULT_PAIRS
 from bot.store import Database
 from bot.testing.cycles import CycleRun, cycle_settings
 
-STEP_MS = 60_000
-START_MS = 1_700_073_600_000  # 2023-11-15 18:40 UTC: midnight falls at row 320, after the recovery
-ROWS = 480
+STEP_MS = markets.STEP_MS
+START_MS = markets.SELL_OFF_START_MS  # midnight falls at row 320, after the recovery
+ROWS = markets.SELL_OFF_ROWS
 SEED_TRY = Decimal("100000")
-START = Decimal(1_000_000)
-MIDNIGHT_MS = START_MS + 320 * STEP_MS
-
-
-def price(row: int) -> Decimal:
-    if row < 120:  # calm
-        return START + (50 if row % 2 else -50)
-    if row < 140:  # the slide: -0.5 % a minute
-        return START * (1 - Decimal("0.005") * (row - 120))
-    if row < 180:  # the crash: -0.4 % a minute under +-2 % swings
-        k = row - 140
-        swing = Decimal("1.02") if k % 2 else Decimal("0.98")
-        return START * (Decimal("0.9") - Decimal("0.004") * k) * swing
-    if row < 300:  # the climb back: +0.2 % of the start a minute
-        return START * (Decimal("0.76") + Decimal("0.002") * (row - 180))
-    return START * Decimal("0.998")
+MIDNIGHT_MS = markets.SELL_OFF_MIDNIGHT_MS
 
 
 def write_sell_off(directory: Path) -> None:
     rules = DEFAULT_PAIRS["BTCTRY"].rules
     with DatasetWriter(directory, name="sell-off", step_ms=STEP_MS, pairs=[rules]) as out:
-        for row in range(ROWS):
-            last = price(row).quantize(Decimal(1))
-            out.write(
-                "BTCTRY",
-                MarketRow(
-                    ts_ms=START_MS + row * STEP_MS,
-                    bid=last - 100,
-                    ask=last + 100,
-                    last=last,
-                    bid_qty=Decimal(5),
-                    ask_qty=Decimal(5),
-                    volume=Decimal(1),
-                ),
-            )
+        for row in markets.sell_off_rows():
+            out.write("BTCTRY", row)
         out.commit("tests/unit/cycle/test_stage7_sell_off.py")
 
 

@@ -1,0 +1,44 @@
+"""The drills fail when what they prove is broken: a drill that stays green with its behaviour
+removed would prove nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli.main import cli
+from bot.drill.catalogue import crash, retry_storm
+from bot.execution import recovery
+
+QUIET = {"observability.log_level": "CRITICAL"}
+
+
+def failing(result: object) -> list[str]:
+    return [c.expected for c in result.checks if not c.ok]  # type: ignore[attr-defined]
+
+
+def test_a_breaker_that_never_opens_fails_the_retry_storm(tmp_path: Path) -> None:
+    result = retry_storm(tmp_path, 7, {**QUIET, "exchange.breaker_failure_threshold": "1000"})
+    assert failing(result) == ["the circuit breaker opens during the storm and closes after it"]
+
+
+def test_a_restart_without_startup_recovery_fails_the_crash_drill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recovery, "recover", lambda database, resolver: 0)
+    result = crash(tmp_path, 7, QUIET)
+    assert [c.expected for c in result.checks if not c.ok] == [
+        "killed at after_write_ahead, restarted: nothing lost or duplicated, ledger verifies"
+    ]
+    assert "1 pending or uncertain" in next(c.observed for c in result.checks if not c.ok)
+
+
+def test_a_failing_drill_exits_1_and_names_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["drill", "run", "retry-storm", "--set", "exchange.breaker_failure_threshold=1000"]
+    )
+    assert result.exit_code == 1
+    assert result.stdout.strip().splitlines()[-1].startswith("1 drills: 0 passed, 1 failed (retry-storm)")
+    assert "FAIL" in result.stdout
