@@ -211,11 +211,20 @@ def _run_on(
 
 
 def _replay_cycles(settings: Settings) -> int | None:
-    """How many cycles a replay of the configured dataset makes from its start (a step each)."""
+    """How many cycles a replay of the configured dataset makes from its start (a step each),
+    without the steps its clock jumps over (`market_data.replay_max_gap_s`)."""
     from bot.replay.dataset_io import open_dataset
+    from bot.replay.fast_forward import count_cycles
 
     dataset = open_dataset(settings.market_data.dataset)
-    return (dataset.end_ms - dataset.start_ms) // dataset.step_ms if dataset.step_ms else None
+    if not dataset.step_ms:
+        return None
+    return count_cycles(
+        dataset,
+        start_ms=dataset.start_ms + dataset.step_ms,
+        step_ms=dataset.step_ms,
+        max_gap_ms=int(settings.market_data.replay_max_gap_s * 1000),
+    )
 
 
 def _live_status(cadence: Cadence) -> bool:

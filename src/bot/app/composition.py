@@ -165,7 +165,11 @@ def _clock_for(
         saved = uow.state.get(REPLAY_CLOCK_KEY)
     # Start one step in, so every symbol has a row and the first cycle has data.
     start = int(saved) + step_ms if saved is not None else dataset.start_ms + dataset.step_ms
-    clock = ReplayClock(start, step_ms)
+    from bot.replay.fast_forward import GapFastForward
+
+    max_gap_ms = int(settings.market_data.replay_max_gap_s * 1000)
+    forward = GapFastForward.over(dataset, step_ms=step_ms, max_gap_ms=max_gap_ms)
+    clock = ReplayClock(start, step_ms, land=forward.land)  # jumps over long gaps in the data
 
     def advance() -> bool:
         with database.unit_of_work() as uow:

@@ -7,12 +7,19 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.app.errors import CommandError
+from bot.domain.money import canonical
 from bot.replay import DEFAULT_PAIRS, DatasetError, import_ohlcv_to_dir, init_synthetic
-from bot.replay.importer import BookShape, ImportedPair
+from bot.replay.book_model import BidAskMethod
+from bot.replay.importer import BookShape, ImportedPair, ImportResult, SpikeRule
+
+_LISTED_GAPS = 20  # gaps listed one a line in the summary; the rest are counted
+_LISTED_SPIKES = 5
 
 
-def _ms_to_iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+def _ms_to_iso(ms: int, *, seconds: bool = False) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime(
+        "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    )
 
 
 def replay_init(
@@ -86,12 +93,13 @@ def replay_import(
     spread_bps: Decimal,
     overwrite: bool,
     window: tuple[int | None, int | None] = (None, None),
+    spikes: SpikeRule | None = None,
     **read: object,
 ) -> str:
     """Import `csv_path` into `out_dir` as `symbol` (split into base and quote, or with
     `quote=` named); `window` keeps the bars in [start, end) (epoch ms, None: unbounded);
-    `tape_step_ms=` is the bar a trade tape is aggregated into (default one minute)."""
-    start_ms, end_ms = window
+    `tape_step_ms=` is the bar a trade tape is aggregated into (default one minute). Returns the
+    summary: rows, duplicates, gaps, spikes and how bid/ask were made."""
     quote = read.get("quote")
     assert quote is None or isinstance(quote, str)
     tape_step_ms = read.get("tape_step_ms", 60_000)
@@ -117,22 +125,49 @@ def replay_import(
             ),
             overwrite=overwrite,
             book=BookShape(price_scale_factor=factor, spread_bps=spread_bps),
-            start_ms=start_ms,
-            end_ms=end_ms,
+            spikes=spikes or SpikeRule(),
+            window=window,
             tape_step_ms=tape_step_ms,
         )
     except DatasetError as e:
         raise CommandError(str(e)) from e
+    return import_summary(out_dir, symbol, result, spread_bps)
+
+
+def import_summary(out_dir: Path, symbol: str, result: ImportResult, spread_bps: Decimal) -> str:
+    """What `bot replay-import` prints: what was written, then one section per data-quality finding."""
     dataset = result.dataset
     lines = [
         f"wrote {out_dir}: {symbol}, {result.rows_read} rows read, {result.rows_skipped} skipped, "
+        f"{result.duplicates_dropped} duplicates dropped, "
         f"{_ms_to_iso(dataset.start_ms)} .. {_ms_to_iso(dataset.end_ms)} UTC, step {dataset.step_ms} ms",
         f"gaps: {len(result.gaps)} ({result.missing_steps} missing steps; left as gaps, not filled)",
     ]
     lines += [
         f"  {_ms_to_iso(g.start_ms)} .. {_ms_to_iso(g.end_ms)}: {g.missing_steps} missing"
-        for g in result.gaps[:20]
+        for g in result.gaps[:_LISTED_GAPS]
     ]
-    if len(result.gaps) > 20:
-        lines.append(f"  ... and {len(result.gaps) - 20} more")
+    if len(result.gaps) > _LISTED_GAPS:
+        lines.append(f"  ... and {len(result.gaps) - _LISTED_GAPS} more")
+    lines.append(_spike_line(result))
+    if result.bid_ask is BidAskMethod.TRADE_SIDES:
+        lines.append(
+            f"bid/ask: each bar's last taker sell / buy price; {result.bid_ask_fallback_bars} of "
+            f"{len(dataset.rows[symbol])} bars fell back to the {spread_bps} bps spread around the close"
+        )
+    else:
+        lines.append(f"bid/ask: a {spread_bps} bps spread around each close")
     return "\n".join(lines)
+
+
+def _spike_line(result: ImportResult) -> str:
+    rule = result.spike_rule
+    line = (
+        f"spikes: {len(result.spikes)} (close more than {canonical(rule.ratio * 100)}% from both neighbours)"
+    )
+    if not result.spikes:
+        return line
+    shown = ", ".join(_ms_to_iso(ts_ms, seconds=True) for ts_ms in result.spikes[:_LISTED_SPIKES])
+    more = f" and {len(result.spikes) - _LISTED_SPIKES} more" if len(result.spikes) > _LISTED_SPIKES else ""
+    what = "dropped (left as gaps)" if rule.drop else "kept; --drop-spikes leaves them out"
+    return f"{line}, {what}: {shown}{more}"

@@ -80,7 +80,12 @@ def replay_init(
     "--step", "step", default="1m", show_default=True,
     help="For a trade tape: the bar its trades are aggregated into (30s, 1m, 5m, 1h).",
 )  # fmt: skip
-def replay_import(
+@click.option(
+    "--spike-ratio", callback=_positive_decimal, default="0.5", show_default=True,
+    help="Flag a bar whose close is this far (0.5 = 50%) from both neighbours' closes.",
+)  # fmt: skip
+@click.option("--drop-spikes", is_flag=True, help="Leave flagged spikes out (they become gaps).")
+def replay_import(  # noqa: PLR0913 - one parameter per option, as click passes them
     csv_path: Path,
     out_dir: Path,
     symbol: str,
@@ -89,11 +94,15 @@ def replay_import(
     spread_bps: Decimal,
     overwrite: bool,
     step: str,
+    spike_ratio: Decimal,
+    drop_spikes: bool,
     **window: datetime | None,
 ) -> None:
     """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume; ISO or epoch s/ms timestamps)
-    into a dataset for any pair, prices kept to the precision the data carries; report gaps."""
+    or a trade tape into a dataset for any pair, prices kept to the precision the data carries;
+    drop duplicates, report gaps and flag spikes."""
     from bot.app.replays import replay_import as do_import
+    from bot.replay.spikes import SpikeRule
 
     with exit_on_known_errors():
         click.echo(
@@ -106,6 +115,7 @@ def replay_import(
                 spread_bps=spread_bps,
                 window=(utc_ms(window["start"]), utc_ms(window["end"])),
                 overwrite=overwrite,
+                spikes=SpikeRule(ratio=spike_ratio, drop=drop_spikes),
                 tape_step_ms=duration_s(step, "--step") * 1000,
             )
         )

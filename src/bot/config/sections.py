@@ -60,6 +60,9 @@ class MarketDataSettings(_Group):
     ws_url: str = Field("wss://ws-feed-pro.btcturk.com", pattern=r"^wss?://")
     fallback_age_ms: Integer = Field(5_000, gt=0)
     rest_reads: Literal["concurrent", "sequential"] = "concurrent"
+    # A replay whose next row is further away than this (no symbol has one) jumps to one step
+    # before it instead of walking empty cycles; 0: never (bot.replay.fast_forward).
+    replay_max_gap_s: Seconds = Field(3600.0, ge=0)
 
 
 class UniverseSettings(_Group):

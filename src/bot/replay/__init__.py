@@ -8,7 +8,7 @@ The public API (what `app` and `cli` call):
   `DatasetWriter` (write row by row)
 - `generate(symbols, steps, step_ms, seed, start_ms) -> Dataset`, `generate_steps(...)` (a step at
   a time), `init_synthetic(out_dir, ...)` (generated straight to disk)
-- `import_ohlcv(csv_path, ImportedPair, book=BookShape, ...) -> ImportResult`,
+- `import_ohlcv(csv_path, ImportedPair, book=BookShape, spikes=SpikeRule, ...) -> ImportResult`,
   `import_ohlcv_to_dir(csv_path, out_dir, ImportedPair, ...)`
 - `DatasetError`: every malformed input, naming the file, the line and the fix.
 
@@ -17,7 +17,15 @@ The format is described in replays/README.md.
 
 from bot.replay.dataset_io import DatasetWriter, load_dataset, open_dataset, write_dataset
 from bot.replay.errors import DatasetError
-from bot.replay.importer import BookShape, Gap, ImportedPair, ImportResult, import_ohlcv, import_ohlcv_to_dir
+from bot.replay.importer import (
+    BookShape,
+    Gap,
+    ImportedPair,
+    ImportResult,
+    SpikeRule,
+    import_ohlcv,
+    import_ohlcv_to_dir,
+)
 from bot.replay.manifest import CSV_HEADER, FORMAT, Manifest, read_manifest
 from bot.replay.ohlcv import SkippedRow
 from bot.replay.pair_specs import DEFAULT_PAIRS, PairSpec
@@ -41,6 +49,7 @@ __all__ = [
     "PairSpec",
     "RowSpan",
     "SkippedRow",
+    "SpikeRule",
     "StreamingDataset",
     "generate",
     "generate_steps",

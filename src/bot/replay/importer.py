@@ -1,10 +1,11 @@
-"""Turn real OHLCV bars into a replay dataset: scaled prices, a modelled book, reported gaps.
+"""Turn real OHLCV bars (or a trade tape's) into a replay dataset: scaled prices, a modelled book,
+reported gaps, dropped duplicates and flagged spikes.
 
-Bars carry no book, so one is modelled: `last` is the close (times `price_scale_factor`, e.g. 35
-to turn USD into TRY) on the tick, bid/ask sit `spread_bps` apart around it (bid rounded down, ask
-up, so bid < ask), and the top-of-book quantity is `depth_ratio` of the step's base volume
-(quote volume / close), never less than one minimum-notional order. Missing bars are reported as
-gaps and left missing: the replay sees them as stale data, as it should.
+The book is modelled by `bot.replay.book_model`: `last` the scaled close, bid/ask a synthetic
+spread around it or, for a trade tape with sides, the bar's last taker sell and buy. Missing bars
+are reported as gaps and left missing: the replay sees them as stale data, as it should. Repeated
+rows (a bar's timestamp, a trade's id) are dropped and counted by the readers; one-bar spikes are
+flagged by `bot.replay.spikes`, and left out when the `SpikeRule` says so.
 """
 
 from __future__ import annotations
@@ -13,21 +14,24 @@ import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.domain.dataset import Dataset, MarketRow
-from bot.domain.money import canonical, ceil_to_step, quantize_down, quantize_up
-from bot.domain.orders import Side
+from bot.domain.dataset import Dataset
+from bot.domain.money import canonical, ceil_to_step
 from bot.domain.symbols import PairRules
+from bot.replay.book_model import BidAskMethod, BookModel, BookShape, data_price_scale
 from bot.replay.dataset_io import write_dataset
 from bot.replay.errors import DatasetError
-from bot.replay.ohlcv import Bar, SkippedRow, read_ohlcv
-from bot.replay.validation import check_row
+from bot.replay.ohlcv import OhlcvRead, SkippedRow, read_ohlcv
+from bot.replay.spikes import SpikeRule, find_spikes
 
-_BPS_DENOMINATOR = Decimal(20_000)  # half a spread in bps: price x bps / 20,000
+__all__ = ["BookShape", "Gap", "ImportResult", "ImportedPair", "SpikeRule", "import_ohlcv"]
+
 _MAX_PRICE_HEADROOM = 10  # default max_price: 10x the highest scaled high
+_DEFAULT_BOOK = BookShape()  # frozen: one shared default is safe
+_DEFAULT_SPIKES = SpikeRule()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +50,11 @@ class ImportResult:
     rows_read: int  # data rows in the source file
     rows_skipped: int  # malformed rows left out (each also in `skipped`, with file and line)
     skipped: tuple[SkippedRow, ...]
+    duplicates_dropped: int = 0  # repeated bars (same timestamp) or trades (same id) left out
+    spikes: tuple[int, ...] = ()  # ts_ms of the bars flagged as spikes, in order
+    spike_rule: SpikeRule = _DEFAULT_SPIKES
+    bid_ask: BidAskMethod = BidAskMethod.SYNTHETIC_SPREAD
+    bid_ask_fallback_bars: int = 0  # trade_sides: bars that fell back to the synthetic spread
 
     @property
     def missing_steps(self) -> int:
@@ -70,49 +79,71 @@ class ImportedPair:
     max_price: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BookShape:
-    """How a bar becomes a top of book: prices times `price_scale_factor`, a spread of
-    `spread_bps` around the close, and `depth_ratio` of the bar's volume on each side."""
-
-    price_scale_factor: Decimal = Decimal(1)
-    spread_bps: Decimal = Decimal(5)
-    depth_ratio: Decimal = Decimal("0.05")
-
-
 def import_ohlcv(
     csv_path: Path | str,
     pair: ImportedPair,
     *,
-    book: BookShape = BookShape(),  # frozen: one shared default is safe
+    book: BookShape = _DEFAULT_BOOK,
+    spikes: SpikeRule = _DEFAULT_SPIKES,
     name: str | None = None,
     skip_malformed: bool = False,
-    start_ms: int | None = None,
-    end_ms: int | None = None,
+    window: tuple[int | None, int | None] = (None, None),
     tape_step_ms: int = 60_000,
 ) -> ImportResult:
     """Import an OHLCV CSV as a one-pair dataset; the step is the most common timestamp difference.
 
-    `start_ms`/`end_ms` keep the bars in [start, end). Raises ValueError for a factor or spread
-    <= 0 or a depth ratio outside (0, 1]; DatasetError (file, line) for a malformed row (unless
-    `skip_malformed`), fewer than two usable rows, or a price outside the given band.
+    `window` keeps the bars in [start, end) (epoch ms, None: unbounded). Spikes are looked for
+    among the bars kept. Raises ValueError for a factor or spread <= 0 or a depth ratio outside
+    (0, 1]; DatasetError (file, line) for a malformed row (unless `skip_malformed`), fewer than
+    two usable rows, or a price outside the given band.
     """
-    price_scale_factor, spread_bps, depth_ratio = book.price_scale_factor, book.spread_bps, book.depth_ratio
-    if price_scale_factor <= 0 or spread_bps <= 0 or not 0 < depth_ratio <= 1:
+    if book.price_scale_factor <= 0 or book.spread_bps <= 0 or not 0 < book.depth_ratio <= 1:
         raise ValueError("price_scale_factor and spread_bps must be > 0, depth_ratio in (0, 1]")
     path = Path(csv_path)
-    read = read_ohlcv(path, skip_malformed=skip_malformed, tape_step_ms=tape_step_ms)
-    if start_ms is not None or end_ms is not None:
-        lo, hi = start_ms if start_ms is not None else -1, end_ms if end_ms is not None else 2**63
-        read = replace(read, bars=tuple(bar for bar in read.bars if lo <= bar.ts_ms < hi))
+    read = _windowed(read_ohlcv(path, skip_malformed=skip_malformed, tape_step_ms=tape_step_ms), window)
+    flagged = find_spikes(read.bars, spikes.ratio)
+    if spikes.drop and flagged:
+        dropped = {bar.ts_ms for bar in flagged}
+        read = replace(read, bars=tuple(bar for bar in read.bars if bar.ts_ms not in dropped))
     if len(read.bars) < 2:
         raise DatasetError(path, f"only {len(read.bars)} usable row(s)", "import at least two bars")
     step_ms = infer_step_ms([bar.ts_ms for bar in read.bars])
+    rules = _pair_rules(pair, read, book)
+    method = BidAskMethod.TRADE_SIDES if read.sides else BidAskMethod.SYNTHETIC_SPREAD
+    modelled = BookModel(rules=rules, book=book, method=method).rows(path, read.bars)
+    symbol = pair.symbol
+    return ImportResult(
+        dataset=Dataset(
+            name=name or f"{symbol.lower()}-{path.stem}",
+            step_ms=step_ms,
+            pairs={symbol: rules},
+            rows={symbol: modelled.rows},
+        ),
+        gaps=find_gaps([row.ts_ms for row in modelled.rows], step_ms),
+        rows_read=read.rows_read,
+        rows_skipped=len(read.skipped),
+        skipped=read.skipped,
+        duplicates_dropped=read.duplicates,
+        spikes=tuple(bar.ts_ms for bar in flagged),
+        spike_rule=spikes,
+        bid_ask=modelled.method,
+        bid_ask_fallback_bars=modelled.fallback_bars,
+    )
+
+
+def _windowed(read: OhlcvRead, window: tuple[int | None, int | None]) -> OhlcvRead:
+    start_ms, end_ms = window
+    if start_ms is None and end_ms is None:
+        return read
+    lo, hi = start_ms if start_ms is not None else -1, end_ms if end_ms is not None else 2**63
+    return replace(read, bars=tuple(bar for bar in read.bars if lo <= bar.ts_ms < hi))
+
+
+def _pair_rules(pair: ImportedPair, read: OhlcvRead, book: BookShape) -> PairRules:
     price_scale = pair.price_scale if pair.price_scale is not None else data_price_scale(read.bars, book)
     tick = pair.tick_size if pair.tick_size is not None else Decimal(1).scaleb(-price_scale)
-    highest = max(bar.high for bar in read.bars) * price_scale_factor
-    ceiling = ceil_to_step(highest * _MAX_PRICE_HEADROOM, tick)
-    rules = PairRules(
+    highest = max(bar.high for bar in read.bars) * book.price_scale_factor
+    return PairRules(
         symbol=pair.symbol,
         base=pair.base,
         quote=pair.quote,
@@ -121,40 +152,10 @@ def import_ohlcv(
         tick_size=tick,
         min_notional=pair.min_notional,
         min_price=tick if pair.min_price is None else pair.min_price,
-        max_price=ceiling if pair.max_price is None else pair.max_price,
+        max_price=ceil_to_step(highest * _MAX_PRICE_HEADROOM, tick)
+        if pair.max_price is None
+        else pair.max_price,
     )
-    model = _BookModel(rules=rules, factor=price_scale_factor, spread_bps=spread_bps, depth_ratio=depth_ratio)
-    rows = model.rows(path, read.bars)
-    symbol = pair.symbol
-    dataset_name = name or f"{symbol.lower()}-{path.stem}"
-    return ImportResult(
-        dataset=Dataset(name=dataset_name, step_ms=step_ms, pairs={symbol: rules}, rows={symbol: rows}),
-        gaps=find_gaps([row.ts_ms for row in rows], step_ms),
-        rows_read=read.rows_read,
-        rows_skipped=len(read.skipped),
-        skipped=read.skipped,
-    )
-
-
-MAX_PRICE_SCALE = 12
-
-
-def data_price_scale(bars: Sequence[Bar], book: BookShape) -> int:
-    """Decimals for the pair's prices: as many as the data's scaled prices carry, and enough for a
-    tick to be at most a quarter of the modelled half-spread at the lowest close, so the spread
-    survives rounding; at most MAX_PRICE_SCALE."""
-    factor = book.price_scale_factor
-    carried = 0
-    for bar in bars:
-        for price in (bar.open, bar.high, bar.low, bar.close):
-            exponent = (price * factor).normalize().as_tuple().exponent
-            carried = max(carried, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
-    lowest = min(bar.close for bar in bars) * factor
-    quarter_half_spread = lowest * book.spread_bps / Decimal(80_000)
-    needed = 0
-    while needed < MAX_PRICE_SCALE and Decimal(1).scaleb(-needed) > quarter_half_spread:
-        needed += 1
-    return min(MAX_PRICE_SCALE, max(carried, needed))
 
 
 def infer_step_ms(timestamps: Sequence[int]) -> int:
@@ -177,55 +178,6 @@ def find_gaps(timestamps: Sequence[int], step_ms: int) -> tuple[Gap, ...]:
     return tuple(gaps)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _BookModel:
-    rules: PairRules
-    factor: Decimal
-    spread_bps: Decimal
-    depth_ratio: Decimal
-
-    def rows(self, path: Path, bars: Sequence[Bar]) -> tuple[MarketRow, ...]:
-        rows: list[MarketRow] = []
-        # A fixed context: the result must not depend on the caller's decimal settings.
-        with localcontext(Context(prec=28, rounding=ROUND_HALF_EVEN)):
-            for bar in bars:
-                row = self._row(bar)
-                problem = check_row(self.rules, row, rows[-1].ts_ms if rows else None)
-                if problem is not None:
-                    raise DatasetError(path, f"imported as {problem.what}", problem.fix, line=bar.line)
-                rows.append(row)
-        return tuple(rows)
-
-    def _row(self, bar: Bar) -> MarketRow:
-        rules = self.rules
-        tick = rules.tick_size
-        last = max(tick, _nearest_tick(bar.close * self.factor, tick))
-        half_spread = last * self.spread_bps / _BPS_DENOMINATOR
-        bid = max(tick, rules.quantize_price(last - half_spread, Side.BUY))
-        ask = max(bid + tick, rules.quantize_price(last + half_spread, Side.SELL))
-        # The volume is in the (unscaled) quote currency, so the base volume uses the raw close.
-        base_volume = quantize_down(bar.quote_volume / bar.close, rules.quantity_scale)
-        depth = quantize_down(base_volume * self.depth_ratio, rules.quantity_scale)
-        return MarketRow(
-            ts_ms=bar.ts_ms,
-            bid=bid,
-            ask=ask,
-            last=last,
-            bid_qty=max(depth, self._one_order(bid)),
-            ask_qty=max(depth, self._one_order(ask)),
-            volume=base_volume,
-        )
-
-    def _one_order(self, price: Decimal) -> Decimal:
-        """The floor for a top-of-book quantity: one minimum-notional order (at least one unit)."""
-        smallest = Decimal(1).scaleb(-self.rules.quantity_scale)
-        return max(smallest, quantize_up(self.rules.min_notional / price, self.rules.quantity_scale))
-
-
-def _nearest_tick(price: Decimal, tick: Decimal) -> Decimal:
-    return (price / tick).to_integral_value(rounding=ROUND_HALF_EVEN) * tick
-
-
 def _is_tape_file(path: Path) -> bool:
     import csv as csv_module
 
@@ -241,29 +193,49 @@ def import_ohlcv_to_dir(
     pair: ImportedPair,
     *,
     overwrite: bool = False,
-    book: BookShape = BookShape(),  # frozen: one shared default is safe
+    book: BookShape = _DEFAULT_BOOK,
     **options: Any,
 ) -> ImportResult:
     """`import_ohlcv(csv_path, pair, book=book, **options)` written to `out_dir` with `write_dataset`.
 
-    The manifest's `source` records the file, the scaling, the model and the gaps found.
+    The manifest's `source` records the file, the scaling, the model (and its bid/ask method), the
+    duplicates dropped, the spikes flagged or dropped and the gaps found.
     """
     result = import_ohlcv(csv_path, pair, book=book, **options)
-    dataset = result.dataset
-    tape = _is_tape_file(Path(csv_path))
-    method = (
-        f" from a trade tape: bars of {options.get('tape_step_ms', 60_000)} ms, OHLC of trade prices,"
-        " volume the traded quote amount, the book modelled around each close"
-        if tape
-        else ""
+    path = Path(csv_path)
+    tape_step_ms = options.get("tape_step_ms", 60_000) if _is_tape_file(path) else None
+    write_dataset(
+        out_dir, result.dataset, _source(path, pair, book, result, tape_step_ms), overwrite=overwrite
     )
-    source = (
-        f"import_ohlcv {Path(csv_path).name} symbol={pair.symbol}{method}"
+    return result
+
+
+def _source(
+    path: Path, pair: ImportedPair, book: BookShape, result: ImportResult, tape_step_ms: int | None
+) -> str:
+    if tape_step_ms is None:
+        method = ""
+    else:
+        quotes = (
+            "bid/ask the bar's last taker sell/buy price (the spread around the close where a side"
+            " did not trade or bid >= ask)"
+            if result.bid_ask is BidAskMethod.TRADE_SIDES
+            else "the book modelled around each close"
+        )
+        method = (
+            f" from a trade tape: bars of {tape_step_ms} ms, OHLC of trade prices,"
+            f" volume the traded quote amount, {quotes}"
+        )
+    rule = result.spike_rule
+    return (
+        f"import_ohlcv {path.name} symbol={pair.symbol}{method}"
         f" price_scale_factor={canonical(book.price_scale_factor)}"
         f" spread_bps={canonical(book.spread_bps)}"
         f" depth_ratio={canonical(book.depth_ratio)}"
         f" rows_read={result.rows_read} rows_skipped={result.rows_skipped}"
         f" gaps={len(result.gaps)} missing_steps={result.missing_steps}"
+        f" duplicates_dropped={result.duplicates_dropped}"
+        f" spikes={len(result.spikes)} spikes_dropped={len(result.spikes) if rule.drop else 0}"
+        f" spike_ratio={canonical(rule.ratio)}"
+        f" bid_ask={result.bid_ask} bid_ask_fallback_bars={result.bid_ask_fallback_bars}"
     )
-    write_dataset(out_dir, dataset, source, overwrite=overwrite)
-    return result

@@ -3,7 +3,9 @@
 Expected columns, by name (order free, extra columns ignored): `timestamp` (ISO 8601, e.g.
 `2022-01-01 00:00:00.000000`; naive means UTC), `open`, `high`, `low`, `close`, and `volume` in
 the quote currency. A malformed row either raises `DatasetError` naming the file and line, or, with
-`skip_malformed`, is left out and reported as a `SkippedRow` carrying the same message.
+`skip_malformed`, is left out and reported as a `SkippedRow` carrying the same message. A row whose
+timestamp repeats the previous row's is a duplicate: the first is kept, the others are dropped and
+counted (`OhlcvRead.duplicates`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class Bar:
     low: Decimal
     close: Decimal
     quote_volume: Decimal
+    # From a trade tape with sides: the price of the bar's last taker-sell trade (it hit the bid)
+    # and of its last taker-buy trade (it lifted the ask); None when the bar had no such trade.
+    last_sell: Decimal | None = None
+    last_buy: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +55,8 @@ class OhlcvRead:
     bars: tuple[Bar, ...]
     skipped: tuple[SkippedRow, ...]
     rows_read: int  # data rows in the file (not counting the header or blank lines)
+    duplicates: int = 0  # rows dropped as repeats (a bar's timestamp, a trade's id)
+    sides: bool = False  # a trade tape whose bars carry `last_sell`/`last_buy`
 
 
 class _BadRow(ValueError):
@@ -56,7 +64,8 @@ class _BadRow(ValueError):
 
 
 def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 60_000) -> OhlcvRead:
-    """Read every bar of `path`; timestamps must strictly increase. A trade tape (a header naming
+    """Read every bar of `path`; timestamps must not go back (a repeated one is a duplicate,
+    dropped and counted). A trade tape (a header naming
     a timestamp, a price and an amount: `bot.replay.trade_tape`) is aggregated into bars of
     `tape_step_ms`. Raises DatasetError (file, line)."""
     if _header_is_tape(path):
@@ -68,7 +77,7 @@ def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 
             raise DatasetError(path, f"unreadable CSV ({e})", "repair the quoting") from e
     bars: list[Bar] = []
     skipped: list[SkippedRow] = []
-    rows_read = 0
+    rows_read = duplicates = 0
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -89,6 +98,9 @@ def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 
                         ) from e
                     skipped.append(SkippedRow(path=path, line=reader.line_num, problem=str(e)))
                     continue
+                if bars and bar.ts_ms == bars[-1].ts_ms:
+                    duplicates += 1
+                    continue
                 bars.append(bar)
     except FileNotFoundError as e:
         raise DatasetError(path, "file not found", "check the path to the OHLCV CSV") from e
@@ -96,7 +108,7 @@ def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 
         raise DatasetError(path, "not UTF-8 text", "convert the file to UTF-8") from e
     except csv.Error as e:
         raise DatasetError(path, f"unreadable CSV ({e})", "repair the quoting") from e
-    return OhlcvRead(bars=tuple(bars), skipped=tuple(skipped), rows_read=rows_read)
+    return OhlcvRead(bars=tuple(bars), skipped=tuple(skipped), rows_read=rows_read, duplicates=duplicates)
 
 
 def _header_is_tape(path: Path) -> bool:
@@ -139,8 +151,8 @@ def _parse_bar(line: int, fields: Sequence[str], columns: tuple[int, ...], previ
         )
     if volume < 0:
         raise _BadRow(f"volume {volume} is negative")
-    if previous_ts_ms is not None and ts_ms <= previous_ts_ms:
-        raise _BadRow(f"timestamp {fields[columns[0]].strip()} is not after the previous row's")
+    if previous_ts_ms is not None and ts_ms < previous_ts_ms:
+        raise _BadRow(f"timestamp {fields[columns[0]].strip()} is before the previous row's")
     return Bar(line=line, ts_ms=ts_ms, open=open_, high=high, low=low, close=close, quote_volume=volume)
 
 

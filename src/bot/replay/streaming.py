@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.dataset import Dataset, MarketRow
-from bot.replay.rows import RowSpan, open_rows
+from bot.replay.rows import RowSpan, open_rows, read_times
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +41,10 @@ class StreamingDataset(Dataset):
         """`symbol`'s rows in time order, read lazily; raises KeyError for an unknown symbol and
         DatasetError (file, line) if the file no longer checks out when a row is reached."""
         return open_rows(self.directory / f"{symbol}.csv", self.pairs[symbol])
+
+    def open_times(self, symbol: str) -> Iterator[int]:
+        """`symbol`'s row times in order, read lazily without parsing the rest of each row."""
+        return read_times(self.directory / f"{symbol}.csv")
 
     def row_at(self, symbol: str, ts_ms: int) -> MarketRow | None:
         if symbol not in self.pairs:

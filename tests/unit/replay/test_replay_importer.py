@@ -109,7 +109,7 @@ def test_top_quantity_never_drops_below_one_minimum_order(tmp_path: Path) -> Non
     [
         ("time,open,high,low,close,volume\n", r"bars.csv:1: bad header: missing column\(s\) timestamp"),
         (f"{HEADER}\n{_bar(0)}\n", "only 1 usable row"),
-        (f"{HEADER}\n{_bar(1)}\n{_bar(0)}\n", r"bars.csv:3: timestamp .* is not after the previous"),
+        (f"{HEADER}\n{_bar(1)}\n{_bar(0)}\n", r"bars.csv:3: timestamp .* is before the previous"),
         (f"{HEADER}\n{_bar(0)}\n2022-13-01 00:00:00,1,1,1,1,1\n", r"bars.csv:3: timestamp .* neither ISO"),
         (f"{HEADER}\n{_bar(0)}\n{_bar(1, close='40200')}\n", r"bars.csv:3: inconsistent bar"),
     ],
@@ -170,7 +170,9 @@ def test_replay_import_from_and_to_keep_the_bars_in_the_window(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     rows = load_dataset(out).rows["BTCTRY"]
     assert [(row.ts_ms - START_MS) // MINUTE_MS for row in rows] == [2, 3, 4, 5, 6]
-    assert "10 rows read, 0 skipped, 2022-01-01 00:02 .. 2022-01-01 00:06 UTC" in result.output
+    assert "10 rows read, 0 skipped, 0 duplicates dropped, 2022-01-01 00:02 .. 2022-01-01 00:06 UTC" in (
+        result.output
+    )
 
 
 def test_a_file_that_is_not_ohlcv_is_named_in_a_short_message_however_long_its_first_line(tmp_path):

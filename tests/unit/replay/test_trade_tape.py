@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.replay.book_model import BidAskMethod
 from bot.replay.errors import DatasetError
 from bot.replay.importer import ImportedPair, import_ohlcv
 from bot.replay.ohlcv import read_ohlcv
@@ -74,4 +75,9 @@ def test_the_real_tape_beside_the_repository_imports(shared_data: Path, tmp_path
     result = import_ohlcv(shared_data / "public_trades_list.csv", ETHUSDT, tape_step_ms=10_000)
     rows = result.dataset.rows["ETHUSDT"]
     assert result.rows_read == 1000 and len(rows) > 10
-    assert all(row.bid < row.last < row.ask for row in rows)
+    assert all(row.bid <= row.last <= row.ask and row.bid < row.ask for row in rows)
+    # Bid and ask from the trades' sides: the tape's real one-cent spread, not 5 bps (~0.83 USDT),
+    # except where a bar lacked a side or its last sell was not below its last buy.
+    assert result.bid_ask is BidAskMethod.TRADE_SIDES
+    one_cent = sum(row.ask - row.bid == D("0.01") for row in rows)
+    assert one_cent + result.bid_ask_fallback_bars <= len(rows) and one_cent > len(rows) * 3 // 4
