@@ -2,8 +2,9 @@
 `bot.config.portfolio_schema`), checked across keys by `bot.config.consistency`. Defaults are
 the paper profile (configs/paper.toml mirrors them).
 
-Units are in the names: `_try` amounts are Decimal Turkish lira, `_bps` are basis points,
-`_rate`/`_ratio`/`_fraction` are plain ratios (0.0005, not 0.05%), `_ms`/`_s` are durations.
+Units are in the names: `_try` amounts (typed `QuoteAmount`) are Decimal amounts of the account's
+quote currency, `capital.quote_asset` (TRY by default; the suffix is historical), `_bps` are basis
+points, `_rate`/`_ratio`/`_fraction` are plain ratios (0.0005, not 0.05%), `_ms`/`_s` are durations.
 Every key here is read by the app; a key that nothing reads does not belong here.
 """
 
