@@ -42,6 +42,7 @@ from bot.config.sections import (
     _Group,
 )
 from bot.config.slo_schema import SloSettings
+from bot.config.values import quote_amount_keys
 
 LIVE_ACK_PHRASE = "I accept that bot trades real money"
 """`safety.live_ack` must equal this, word for word, for an armed live run."""
@@ -76,7 +77,9 @@ class Settings(_Group):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        problems = cross_field_problems(self, live_ack_phrase=LIVE_ACK_PHRASE)
+        problems = cross_field_problems(
+            self, live_ack_phrase=LIVE_ACK_PHRASE, money_keys=quote_amount_keys(type(self))
+        )
         if problems:
             raise CrossFieldProblems(problems)
         return self
