@@ -100,6 +100,10 @@ def run_stage(
 
         for warning in cadence_warnings(settings, cycle_seconds):
             log.warning("cadence exceeds the exchange's rate limits", extra={"fields": {"detail": warning}})
+    from bot.app.setting_cautions import setting_cautions
+
+    for caution in setting_cautions(settings, cycle_seconds=cycle_seconds):
+        log.warning("settings caution", extra={"fields": {"detail": caution}})
     with InstanceLock(db_path) as lock:
         metrics = Metrics()
         server, port = None, None

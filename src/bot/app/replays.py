@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.app.errors import CommandError
 from bot.domain.money import canonical
+from bot.domain.symbols import known_quote
 from bot.replay import DEFAULT_PAIRS, DatasetError, import_ohlcv_to_dir, init_synthetic
 from bot.replay.book_model import BidAskMethod
 from bot.replay.importer import BookShape, ImportedPair, ImportResult, SpikeRule
@@ -42,32 +43,17 @@ def replay_init(
     )
 
 
-QUOTE_ASSETS = (
-    "TRY",
-    "USDT",
-    "USDC",
-    "FDUSD",
-    "TUSD",
-    "BUSD",
-    "DAI",
-    "USD",
-    "EUR",
-    "GBP",
-    "BTC",
-    "ETH",
-    "BNB",
-)
-"""Quote assets a symbol may end with, longest match first; `--quote` names any other."""
-
-
 def split_symbol(symbol: str, quote: str | None = None) -> tuple[str, str]:
     """(base, quote) of `symbol` (`XRPETH` -> XRP, ETH). Raises CommandError when neither `quote`
     nor a known quote asset ends the symbol."""
     symbol = symbol.upper()
-    candidates = [quote.upper()] if quote else sorted(QUOTE_ASSETS, key=len, reverse=True)
-    for candidate in candidates:
-        if symbol.endswith(candidate) and len(symbol) > len(candidate):
-            return symbol[: -len(candidate)], candidate
+    if quote is None:
+        found = known_quote(symbol)
+    else:
+        named = quote.upper()
+        found = named if symbol.endswith(named) and len(symbol) > len(named) else None
+    if found is not None:
+        return symbol[: -len(found)], found
     hint = (
         f"it does not end with {quote}" if quote else "name its quote asset with --quote (e.g. --quote ETH)"
     )

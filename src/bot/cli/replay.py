@@ -101,8 +101,8 @@ def replay_import(  # noqa: PLR0913 - one parameter per option, as click passes 
     """Turn a real OHLCV CSV (timestamp,open,high,low,close,volume; ISO or epoch s/ms timestamps)
     or a trade tape into a dataset for any pair, prices kept to the precision the data carries;
     drop duplicates, report gaps and flag spikes."""
+    from bot.app.replays import SpikeRule
     from bot.app.replays import replay_import as do_import
-    from bot.replay.spikes import SpikeRule
 
     with exit_on_known_errors():
         click.echo(

@@ -33,15 +33,40 @@ def show(config_path: Path | None, assignments: tuple[str, ...], as_json: bool) 
 
 @config.command()
 @common
-def check(config_path: Path | None, assignments: tuple[str, ...]) -> None:
-    """Validate the configuration; exit 2 naming every problem. Warns (exit 0) when the cadence
-    asks more reads of an endpoint than the exchange's rate limits allow, with the shortest cycle
-    that fits."""
+@click.option(
+    "--json", "as_json", is_flag=True, help="{ok, mode, adapter, warnings} or {ok, problems} as JSON."
+)
+def check(config_path: Path | None, assignments: tuple[str, ...], as_json: bool) -> None:
+    """Validate the configuration; exit 2 naming every problem (with --json, also as
+    {"ok": false, "problems": [...]}). Warns (exit 0) when the cadence asks more reads of an
+    endpoint than the exchange's rate limits allow, when a spending limit exceeds the paper
+    account's seed, and when a replay's step outruns the data-age limits or the sample gap."""
     from bot.app import commands
     from bot.app.read_budget import cadence_warnings
+    from bot.app.setting_cautions import setting_cautions
+    from bot.config import ConfigError
 
-    with exit_on_known_errors():
-        loaded = commands.load(config_path, parse_assignments(assignments))
-    click.echo(f"configuration OK (mode {loaded.settings.mode}, adapter {loaded.settings.exchange.adapter})")
-    for warning in cadence_warnings(loaded.settings):
-        click.echo(f"warning: {warning}; the client's own limiter would abandon cycles (degraded)")
+    overrides = parse_assignments(assignments)
+    if as_json:
+        try:
+            loaded = commands.load(config_path, overrides)
+        except ConfigError as error:
+            click.echo(json.dumps({"ok": False, "problems": list(error.problems)}, indent=2))
+            raise SystemExit(2) from None
+    else:
+        with exit_on_known_errors():
+            loaded = commands.load(config_path, overrides)
+    settings = loaded.settings
+    warnings = [
+        f"{warning}; the client's own limiter would abandon cycles (degraded)"
+        for warning in cadence_warnings(settings)
+    ]
+    warnings += setting_cautions(settings)
+    if as_json:
+        adapter = settings.exchange.adapter
+        document = {"ok": True, "mode": settings.mode, "adapter": adapter, "warnings": warnings}
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(f"configuration OK (mode {settings.mode}, adapter {settings.exchange.adapter})")
+    for warning in warnings:
+        click.echo(f"warning: {warning}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from bot.config.currency import currency_problems
+from bot.config.portfolio_schema import SelectionSettings
 from bot.config.sections import (
     CapitalSettings,
     ExchangeSettings,
@@ -43,6 +45,8 @@ class Settings(Protocol):
     def paper(self) -> PaperSettings: ...
     @property
     def store(self) -> StoreSettings: ...
+    @property
+    def selection(self) -> SelectionSettings: ...
 
 
 class CrossFieldProblems(ValueError):
@@ -101,18 +105,6 @@ def _wiring(s: Settings) -> list[str]:
             f"market_data.fallback_age_ms ({md.fallback_age_ms}) must be below market_data.max_age_ms "
             f"({md.max_age_ms}): REST takes over from a silent stream before the data counts as stale"
         )
-    quote = s.capital.quote_asset
-    foreign = [sym for sym in s.universe.symbols if not sym.endswith(quote) or sym == quote]
-    if foreign:
-        out.append(
-            f"universe.symbols {foreign} are not quoted in capital.quote_asset ({quote!r}); "
-            f"list pairs like 'BTC{quote}' or change capital.quote_asset"
-        )
-    if s.exchange.adapter == "paper" and quote not in s.paper.seed_balances:
-        out.append(
-            f"paper.seed_balances has no entry for capital.quote_asset ({quote!r}); "
-            f'add {quote} = "100000" under [paper.seed_balances]'
-        )
     return out
 
 
@@ -151,7 +143,9 @@ def _live(s: Settings, live_ack_phrase: str) -> list[str]:
 _RULES: tuple[Callable[[Settings], list[str]], ...] = (_limits, _wiring)
 
 
-def cross_field_problems(settings: Settings, *, live_ack_phrase: str) -> list[str]:
-    """Every cross-key rule the settings break, as human-readable messages (empty when consistent)."""
+def cross_field_problems(settings: Settings, *, live_ack_phrase: str, money_keys: Sequence[str]) -> list[str]:
+    """Every cross-key rule the settings break, as human-readable messages (empty when consistent).
+    `money_keys`: the dotted keys of the amounts of capital.quote_asset (`quote_amount_keys`)."""
     problems = [p for rule in _RULES for p in rule(settings)]
+    problems += currency_problems(settings, money_keys)
     return problems + _live(settings, live_ack_phrase)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.config.values import Code, ExactDecimal, Integer
+from bot.config.values import Code, ExactDecimal, Integer, QuoteAmount
 
 Ratio = ExactDecimal
 
@@ -23,9 +23,13 @@ class SelectionSettings(_Group):
     """Stage 4/7 dynamic universe over `universe.symbols` (the candidates)."""
 
     size: Integer = Field(2, ge=1)
-    min_volume_try: ExactDecimal = Field(Decimal("0"), ge=0)
+    min_volume_try: QuoteAmount = Field(
+        Decimal("0"), ge=0, description="least 24h volume of a member, in capital.quote_asset"
+    )
     max_spread_bps: ExactDecimal = Field(Decimal("50"), ge=0)
-    min_depth_try: ExactDecimal = Field(Decimal("0"), ge=0)
+    min_depth_try: QuoteAmount = Field(
+        Decimal("0"), ge=0, description="least book depth over depth_levels, in capital.quote_asset"
+    )
     depth_levels: Integer = Field(5, ge=1)
     probation_cycles: Integer = Field(3, ge=0)
     cooldown_ms: Integer = Field(3_600_000, ge=0)
@@ -69,8 +73,12 @@ class PortfolioRiskSettings(_Group):
     """Check (stage 4 and 7), on top of the stage 3 `risk` limits."""
 
     max_open_orders: Integer = Field(6, ge=0)
-    max_position_notional_try: ExactDecimal = Field(Decimal("30000"), gt=0)
-    max_exposure_try: ExactDecimal = Field(Decimal("60000"), gt=0)
+    max_position_notional_try: QuoteAmount = Field(
+        Decimal("30000"), gt=0, description="largest position in one symbol, in capital.quote_asset"
+    )
+    max_exposure_try: QuoteAmount = Field(
+        Decimal("60000"), gt=0, description="largest value held over all symbols, in capital.quote_asset"
+    )
     min_profit_bps: ExactDecimal = Field(Decimal("10"), ge=0)
     sell_fee_ratio: Ratio = Field(Decimal("0.0012"), ge=0, lt=1)
     slippage_bps: ExactDecimal = Field(Decimal("5"), ge=0)
@@ -160,7 +168,11 @@ class AnomalySettings(_Group):
 
 class SelfFinancingSettings(_Group):
     enabled: bool = True
-    seed_capital_try: ExactDecimal = Field(Decimal("50000"), gt=0)
+    seed_capital_try: QuoteAmount = Field(
+        Decimal("50000"),
+        gt=0,
+        description="trading capital at the start, that sizes and caps scale by, in capital.quote_asset",
+    )
     treasury_ratio: Ratio = Field(Decimal("0.5"), ge=0, le=1)
 
 

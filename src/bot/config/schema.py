@@ -2,8 +2,9 @@
 `bot.config.portfolio_schema`), checked across keys by `bot.config.consistency`. Defaults are
 the paper profile (configs/paper.toml mirrors them).
 
-Units are in the names: `_try` amounts are Decimal Turkish lira, `_bps` are basis points,
-`_rate`/`_ratio`/`_fraction` are plain ratios (0.0005, not 0.05%), `_ms`/`_s` are durations.
+Units are in the names: `_try` amounts (typed `QuoteAmount`) are Decimal amounts of the account's
+quote currency, `capital.quote_asset` (TRY by default; the suffix is historical), `_bps` are basis
+points, `_rate`/`_ratio`/`_fraction` are plain ratios (0.0005, not 0.05%), `_ms`/`_s` are durations.
 Every key here is read by the app; a key that nothing reads does not belong here.
 """
 
@@ -41,6 +42,7 @@ from bot.config.sections import (
     _Group,
 )
 from bot.config.slo_schema import SloSettings
+from bot.config.values import quote_amount_keys
 
 LIVE_ACK_PHRASE = "I accept that bot trades real money"
 """`safety.live_ack` must equal this, word for word, for an armed live run."""
@@ -75,7 +77,9 @@ class Settings(_Group):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        problems = cross_field_problems(self, live_ack_phrase=LIVE_ACK_PHRASE)
+        problems = cross_field_problems(
+            self, live_ack_phrase=LIVE_ACK_PHRASE, money_keys=quote_amount_keys(type(self))
+        )
         if problems:
             raise CrossFieldProblems(problems)
         return self

@@ -1,8 +1,9 @@
 """The settings sections of the core (exchange, market data, risk, store, ...); the root
 `Settings` that holds them and the portfolio sections is in `bot.config.schema`.
 
-Units are in the names: `_try` amounts are Decimal Turkish lira, `_bps` are basis points,
-`_rate`/`_ratio`/`_fraction` are plain ratios (0.0005, not 0.05%), `_ms`/`_s` are durations.
+Units are in the names: `_try` amounts (typed `QuoteAmount`) are Decimal amounts of the account's
+quote currency, `capital.quote_asset` (TRY by default; the suffix is historical), `_bps` are basis
+points, `_rate`/`_ratio`/`_fraction` are plain ratios (0.0005, not 0.05%), `_ms`/`_s` are durations.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.config.api_keys import ApiKey, ApiSecret
-from bot.config.values import Code, ExactDecimal, HttpUrlText, Integer, Seconds
+from bot.config.values import Code, ExactDecimal, HttpUrlText, Integer, QuoteAmount, Seconds
 
 
 def _upper_case(value: object) -> object:
@@ -80,7 +81,9 @@ class UniverseSettings(_Group):
 
 
 class StrategySettings(_Group):
-    entry_notional_try: ExactDecimal = Field(Decimal("500"), gt=0)
+    entry_notional_try: QuoteAmount = Field(
+        Decimal("500"), gt=0, description="size of one stage 3 entry order, in capital.quote_asset"
+    )
     max_entry_spread_bps: ExactDecimal = Field(Decimal("40"), ge=0)
     entry_offset_bps: ExactDecimal = Field(Decimal("5"), ge=0)
     take_profit_margin_bps: ExactDecimal = Field(Decimal("60"), ge=0)
@@ -91,13 +94,21 @@ class RiskSettings(_Group):
     max_orders_per_cycle: Integer = Field(4, ge=0)
     max_open_orders_per_symbol: Integer = Field(1, ge=0)
     side_cooldown_ms: Integer = Field(60_000, ge=0)
-    max_notional_per_order_try: ExactDecimal = Field(Decimal("2000"), gt=0)
-    max_notional_per_cycle_try: ExactDecimal = Field(Decimal("5000"), gt=0)
+    max_notional_per_order_try: QuoteAmount = Field(
+        Decimal("2000"), gt=0, description="largest order (larger ones are capped), in capital.quote_asset"
+    )
+    max_notional_per_cycle_try: QuoteAmount = Field(
+        Decimal("5000"), gt=0, description="most notional submitted in one cycle, in capital.quote_asset"
+    )
 
 
 class CapitalSettings(_Group):
-    quote_asset: Code = "TRY"
-    cash_reserve_try: ExactDecimal = Field(Decimal("1000"), ge=0)
+    quote_asset: Code = Field(
+        "TRY", description="the currency the universe is quoted in and every money setting is in"
+    )
+    cash_reserve_try: QuoteAmount = Field(
+        Decimal("1000"), ge=0, description="free balance never spent, in capital.quote_asset"
+    )
 
 
 class ExecutionSettings(_Group):

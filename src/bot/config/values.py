@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cache
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 FLOAT_REFUSED = "float_refused"
@@ -54,6 +56,38 @@ def _asset_or_symbol(value: str) -> str:
 
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact), Field(allow_inf_nan=False)]
 """Money, limits, bps and rates: str/int/Decimal only, never float."""
+
+
+class _InQuoteAsset:
+    """Marks a setting as an amount of `capital.quote_asset` (see `quote_amount_keys`)."""
+
+    def __repr__(self) -> str:
+        return "IN_QUOTE_ASSET"
+
+
+IN_QUOTE_ASSET = _InQuoteAsset()
+QuoteAmount = Annotated[ExactDecimal, IN_QUOTE_ASSET]
+"""An amount of money in the account's quote currency, `capital.quote_asset`: the `_try` keys.
+The suffix is historical (TRY was the first quote); the currency is whatever quote_asset says."""
+
+
+def in_quote_asset(field: FieldInfo) -> bool:
+    """Whether a settings field holds an amount of `capital.quote_asset`."""
+    return IN_QUOTE_ASSET in field.metadata
+
+
+@cache
+def quote_amount_keys(root: type[BaseModel]) -> tuple[str, ...]:
+    """The dotted keys (`capital.cash_reserve_try`) of every amount of `capital.quote_asset` in
+    the settings model `root` and its sections, in schema order."""
+    keys: list[str] = []
+    for name, info in root.model_fields.items():
+        section = info.annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            fields = section.model_fields.items()
+            keys += [f"{name}.{sub}" for sub, sub_info in fields if in_quote_asset(sub_info)]
+    return tuple(keys)
+
 
 Integer = Annotated[int, BeforeValidator(_not_bool)]
 Seconds = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False)]

@@ -8,6 +8,32 @@ from decimal import Decimal
 from bot.domain.money import ceil_to_step, exact_product, floor_to_step, quantize_down, scale_of
 from bot.domain.orders import Side
 
+QUOTE_ASSETS = (
+    "TRY",
+    "USDT",
+    "USDC",
+    "FDUSD",
+    "TUSD",
+    "BUSD",
+    "DAI",
+    "USD",
+    "EUR",
+    "GBP",
+    "BTC",
+    "ETH",
+    "BNB",
+)
+"""Quote assets a pair's symbol may end with; a pair quoted in anything else must say so."""
+
+
+def known_quote(symbol: str) -> str | None:
+    """The quote asset of QUOTE_ASSETS that ends `symbol`, longest first (`XRPETH` -> "ETH",
+    `BTCUSDT` -> "USDT"); None when none does, or when it would leave no base."""
+    for quote in sorted(QUOTE_ASSETS, key=len, reverse=True):
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            return quote
+    return None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PairRules:

@@ -60,8 +60,8 @@ def test_lists_and_tables_from_env() -> None:
     assert s.safety.dry_run is True
     json_list = load_settings(None, {"BOT_UNIVERSE__SYMBOLS": '["ETHTRY"]'}).settings
     assert json_list.universe.symbols == ("ETHTRY",)
-    pairs = load_settings(None, {"BOT_PAPER__SEED_BALANCES": "TRY=10,USDT=2"}).settings
-    assert pairs.paper.seed_balances == {"TRY": Decimal("10"), "USDT": Decimal("2")}
+    pairs = load_settings(None, {"BOT_PAPER__SEED_BALANCES": "TRY=10000,USDT=2"}).settings
+    assert pairs.paper.seed_balances == {"TRY": Decimal("10000"), "USDT": Decimal("2")}
 
 
 def test_unknown_toml_key_named_with_suggestion(tmp_path: Path) -> None:
