@@ -11,7 +11,8 @@ from bot.domain.money import canonical
 from bot.domain.symbols import known_quote
 from bot.replay import DEFAULT_PAIRS, DatasetError, import_ohlcv_to_dir, init_synthetic
 from bot.replay.book_model import BidAskMethod
-from bot.replay.importer import BookShape, ImportedPair, ImportResult, SpikeRule
+from bot.replay.importer import BookShape, ImportedPair, ImportResult
+from bot.replay.importer import SpikeRule as SpikeRule  # for the CLI, which goes through app
 
 _LISTED_GAPS = 20  # gaps listed one a line in the summary; the rest are counted
 _LISTED_SPIKES = 5
