@@ -35,10 +35,20 @@ def test_a_restart_without_startup_recovery_fails_the_crash_drill(
     assert "1 pending or uncertain" in next(c.observed for c in result.checks if not c.ok)
 
 
-def test_a_failing_drill_exits_1_and_names_it(tmp_path: Path) -> None:
+def test_a_failing_drill_exits_1_and_names_it_and_keeps_its_ledger(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["drill", "run", "retry-storm", "--set", "exchange.breaker_failure_threshold=1000"]
+        cli,
+        [
+            "drill",
+            "run",
+            "retry-storm",
+            "--out",
+            str(tmp_path),
+            "--set",
+            "exchange.breaker_failure_threshold=1000",
+        ],
     )
     assert result.exit_code == 1
+    assert (tmp_path / "retry-storm" / "ledger.sqlite").is_file()
     assert result.stdout.strip().splitlines()[-1].startswith("1 drills: 0 passed, 1 failed (retry-storm)")
     assert "FAIL" in result.stdout
