@@ -123,8 +123,7 @@ def import_ohlcv(
         min_price=tick if pair.min_price is None else pair.min_price,
         max_price=ceiling if pair.max_price is None else pair.max_price,
     )
-    model = _BookModel(rules=rules, factor=price_scale_factor, spread_bps=spread_bps, depth_ratio=depth_ratio)
-    rows = model.rows(path, read.bars)
+    rows = modelled_rows(rules, read.bars, book, source=path)
     symbol = pair.symbol
     dataset_name = name or f"{symbol.lower()}-{path.stem}"
     return ImportResult(
@@ -134,6 +133,17 @@ def import_ohlcv(
         rows_skipped=len(read.skipped),
         skipped=read.skipped,
     )
+
+
+def modelled_rows(
+    rules: PairRules, bars: Sequence[Bar], book: BookShape, *, source: Path
+) -> tuple[MarketRow, ...]:
+    """The book model over `bars` under `rules` (module docstring): one row per bar. Raises
+    DatasetError naming `source` and the bar's line for a row that breaks a rule of the pair."""
+    model = _BookModel(
+        rules=rules, factor=book.price_scale_factor, spread_bps=book.spread_bps, depth_ratio=book.depth_ratio
+    )
+    return model.rows(source, bars)
 
 
 MAX_PRICE_SCALE = 12
@@ -204,7 +214,8 @@ class _BookModel:
         bid = max(tick, rules.quantize_price(last - half_spread, Side.BUY))
         ask = max(bid + tick, rules.quantize_price(last + half_spread, Side.SELL))
         # The volume is in the (unscaled) quote currency, so the base volume uses the raw close.
-        base_volume = quantize_down(bar.quote_volume / bar.close, rules.quantity_scale)
+        raw_base = bar.base_volume if bar.base_volume is not None else bar.quote_volume / bar.close
+        base_volume = quantize_down(raw_base, rules.quantity_scale)
         depth = quantize_down(base_volume * self.depth_ratio, rules.quantity_scale)
         return MarketRow(
             ts_ms=bar.ts_ms,

@@ -31,6 +31,7 @@ class Bar:
     low: Decimal
     close: Decimal
     quote_volume: Decimal
+    base_volume: Decimal | None = None  # when the source states it (graph-api candles); else derived
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
