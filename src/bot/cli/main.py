@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.backtest import backtest
+from bot.cli.capture import replay_download
 from bot.cli.doctor import doctor
 from bot.cli.kill_switch import kill_switch
 from bot.cli.ledger import ledger
@@ -41,6 +42,7 @@ cli.add_command(kill_switch)
 cli.add_command(exchange_sim)
 cli.add_command(replay_init)
 cli.add_command(replay_import)
+cli.add_command(replay_download)
 
 
 def main() -> None:
