@@ -66,3 +66,49 @@ def replay_download(
             overwrite=overwrite,
         )
     click.echo(json.dumps(summary.document(), indent=2) if as_json else summary.text())
+
+
+@click.command("replay-capture")
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@common
+@click.option("--duration", required=True, help="How long to capture: 90s, 10m, 2h.")
+@click.option(
+    "--symbols", default=None, help="Pairs, comma-separated (default: the configured universe.symbols)."
+)
+@click.option("--step", default="1s", show_default=True, help="One row per symbol per step: 1s, 5s, 1m.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing dataset in OUT_DIR.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def replay_capture(
+    out_dir: Path,
+    config_path: Path | None,
+    assignments: tuple[str, ...],
+    duration: str,
+    symbols: str | None,
+    step: str,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
+    """Record the exchange's market (or the simulator's) into a replay dataset: one row per symbol
+    per step, the book's best bid and ask with their quantities, the ticker's last and volume;
+    over the WebSocket feed when market_data.feed = "websocket", REST otherwise. Steps without
+    fresh data are left out and reported. Ctrl-C or SIGTERM stops it keeping what was captured.
+    Exit 0 written, 1 the exchange could not be read or nothing was captured, 2 bad usage."""
+    import sys
+
+    from bot.app import commands
+    from bot.app.capture import CapturePlan
+    from bot.app.capture import replay_capture as capture
+    from bot.app.exchange_access import parse_symbols
+
+    with exit_on_known_errors():
+        settings = commands.load(config_path, parse_assignments(assignments)).settings
+        plan = CapturePlan(
+            out_dir=out_dir,
+            symbols=parse_symbols(symbols) if symbols else tuple(settings.universe.symbols),
+            step_ms=duration_s(step, "--step") * 1000,
+            duration_ms=duration_s(duration, "--duration") * 1000,
+            overwrite=overwrite,
+        )
+        progress = sys.stdout if sys.stdout.isatty() and not as_json else None
+        summary = capture(settings, plan, progress=progress)
+    click.echo(json.dumps(summary.document(), indent=2) if as_json else summary.text())

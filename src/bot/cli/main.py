@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.backtest import backtest
-from bot.cli.capture import replay_download
+from bot.cli.capture import replay_capture, replay_download
 from bot.cli.doctor import doctor
 from bot.cli.kill_switch import kill_switch
 from bot.cli.ledger import ledger
@@ -43,6 +43,7 @@ cli.add_command(exchange_sim)
 cli.add_command(replay_init)
 cli.add_command(replay_import)
 cli.add_command(replay_download)
+cli.add_command(replay_capture)
 
 
 def main() -> None:
