@@ -11,15 +11,22 @@ from bot.obs.metrics_server import MetricsAddressUnusable
 from bot.store import DatabaseTooNew, StoreError
 from bot.store.errors import FencingLost
 
-Kind = Literal["config", "locked", "database", "auth"]
-EXIT_CODES: dict[Kind, int] = {"config": 2, "locked": 3, "database": 4, "auth": 5}
+Kind = Literal["failed", "config", "locked", "database", "auth"]
+EXIT_CODES: dict[Kind, int] = {"failed": 1, "config": 2, "locked": 3, "database": 4, "auth": 5}
 
 
 class CommandError(Exception):
     """A command's arguments or inputs cannot be used (a file that exists, a bad dataset)."""
 
 
+class CommandFailed(Exception):
+    """The command ran but could not do its work (an exchange it cannot reach, a window with no
+    data): one line, exit 1."""
+
+
 def classify(error: BaseException) -> Kind | None:
+    if isinstance(error, CommandFailed):
+        return "failed"
     if isinstance(error, ConfigError | CommandError | MetricsAddressUnusable):
         return "config"
     if isinstance(error, InstanceLocked | FencingLost):

@@ -1,20 +1,19 @@
-"""The daemon loop: cycles on a period with jitter, stops cleanly on SIGTERM/SIGINT."""
+"""The daemon loop: cycles on a period with jitter, stops cleanly on SIGTERM/SIGINT (`bot.app.stop`)."""
 
 from __future__ import annotations
 
 import logging
 import random
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.app.stop import StopFlag, stop_on_signals
 from bot.cycle.run import CycleResult, run_cycle
 from bot.cycle.runtime import Runtime
 from bot.domain.cycles import CycleStatus
 
 log = logging.getLogger(__name__)
+__all__ = ["LoopPlan", "LoopTally", "StopFlag", "run_cycles", "stop_on_signals"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,43 +25,6 @@ class LoopPlan:
     advance: Callable[[], bool] | None = None
     # After every cycle (the ledger guard: head marker, periodic integrity check).
     after_cycle: Callable[[], None] = lambda: None
-
-
-class StopFlag:
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.reason = ""
-
-    def stop(self, reason: str) -> None:
-        self.reason = reason
-        self._event.set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        return self._event.wait(seconds)
-
-
-@contextmanager
-def stop_on_signals(flag: StopFlag) -> Iterator[None]:
-    """The cycle in progress finishes; no new cycle starts. Only installable in the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def handler(signum: int, _frame: object) -> None:
-        flag.stop(signal.Signals(signum).name)
-
-    for sig in previous:
-        signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 @dataclass(slots=True)

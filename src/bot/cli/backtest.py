@@ -10,9 +10,7 @@ from pathlib import Path
 import click
 
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import common, parse_assignments, utc_ms
-
-_TIMES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+from bot.cli.options import UTC_TIMES, common, parse_assignments, utc_ms
 
 
 class _BacktestGroup(click.Group):
@@ -42,11 +40,11 @@ def backtest() -> None:
     help="Folder for the ledger and the report (default var/backtests/stage<N>-<dataset>-<time>).",
 )  # fmt: skip
 @click.option(
-    "--from", "start", type=click.DateTime(formats=_TIMES), default=None,
+    "--from", "start", type=click.DateTime(formats=UTC_TIMES), default=None,
     help="Replay from this UTC time (e.g. 2024-01-01T06:00).",
 )  # fmt: skip
 @click.option(
-    "--to", "end", type=click.DateTime(formats=_TIMES), default=None,
+    "--to", "end", type=click.DateTime(formats=UTC_TIMES), default=None,
     help="Replay until this UTC time (exclusive).",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print report.json instead of the summary.")

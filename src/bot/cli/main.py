@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.backtest import backtest
+from bot.cli.capture import replay_capture, replay_download
 from bot.cli.doctor import doctor
 from bot.cli.drill import drill
 from bot.cli.kill_switch import kill_switch
@@ -43,6 +44,8 @@ cli.add_command(kill_switch)
 cli.add_command(exchange_sim)
 cli.add_command(replay_init)
 cli.add_command(replay_import)
+cli.add_command(replay_download)
+cli.add_command(replay_capture)
 
 
 def main() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import click
 
 config_option = click.option(
+    "-c",
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -73,3 +75,20 @@ def duration_option(_ctx: click.Context, param: click.Parameter, value: str | No
 def utc_ms(moment: datetime | None) -> int | None:
     """A naive command-line time is UTC: epoch milliseconds."""
     return None if moment is None else int(moment.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def positive_decimal(_ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
+    """A click callback: the option as a Decimal above 0, None when not given."""
+    if value is None:
+        return None
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation as e:
+        raise click.BadParameter(f"{value!r} is not a number") from e
+    if not parsed.is_finite() or parsed <= 0:
+        raise click.BadParameter("must be a number above 0")
+    return parsed
+
+
+UTC_TIMES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+"""The forms a command-line UTC time takes (click.DateTime formats)."""

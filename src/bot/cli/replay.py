@@ -1,25 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import duration_s, utc_ms
-
-
-def _positive_decimal(_ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        parsed = Decimal(value)
-    except InvalidOperation as e:
-        raise click.BadParameter(f"{value!r} is not a number") from e
-    if not parsed.is_finite() or parsed <= 0:
-        raise click.BadParameter("must be a number above 0")
-    return parsed
+from bot.cli.options import duration_s, positive_decimal, utc_ms
 
 
 @click.command("replay-init")
@@ -56,13 +44,13 @@ def replay_init(
 )
 @click.option(
     "--price-scale-factor",
-    callback=_positive_decimal,
+    callback=positive_decimal,
     default=None,
     help="Multiply prices (e.g. USD to TRY); default 35 for a TRY pair, 1 otherwise.",
 )
 @click.option(
     "--spread-bps",
-    callback=_positive_decimal,
+    callback=positive_decimal,
     default="5",
     show_default=True,
     help="Synthetic bid/ask spread around the close.",
@@ -81,7 +69,7 @@ def replay_init(
     help="For a trade tape: the bar its trades are aggregated into (30s, 1m, 5m, 1h).",
 )  # fmt: skip
 @click.option(
-    "--spike-ratio", callback=_positive_decimal, default="0.5", show_default=True,
+    "--spike-ratio", callback=positive_decimal, default="0.5", show_default=True,
     help="Flag a bar whose close is this far (0.5 = 50%) from both neighbours' closes.",
 )  # fmt: skip
 @click.option("--drop-spikes", is_flag=True, help="Leave flagged spikes out (they become gaps).")

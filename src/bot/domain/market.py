@@ -32,6 +32,20 @@ class Ticker:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Candle:
+    """One OHLCV bar as the exchange reports it: `ts_ms` is its open (epoch ms), `volume` the base
+    asset traded in it."""
+
+    symbol: str
+    ts_ms: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SymbolMarket:
     """What one cycle knows about one symbol. `ts_ms` is the exchange's timestamp of the data."""
 

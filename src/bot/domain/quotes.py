@@ -25,6 +25,7 @@ class SymbolQuote:
     book: OrderBook | None
     exchange_ts_ms: int
     received_ms: int
+    volume: Decimal | None = None  # 24 h base volume, as the latest ticker stated it (None: none yet)
 
     def age_ms(self, now_ms: int) -> int:
         return max(0, now_ms - self.exchange_ts_ms)

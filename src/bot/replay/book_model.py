@@ -106,7 +106,10 @@ class BookModel:
         from_trades = self._from_trade_sides(bar) if self.method is BidAskMethod.TRADE_SIDES else None
         bid, ask = from_trades if from_trades is not None else self._around(last)
         # The volume is in the (unscaled) quote currency, so the base volume uses the raw close.
-        base_volume = quantize_down(bar.quote_volume / bar.close, rules.quantity_scale)
+        # The volume is in the (unscaled) quote currency, so the base volume uses the raw close,
+        # unless the source states the base volume itself (graph-api candles).
+        raw_base = bar.base_volume if bar.base_volume is not None else bar.quote_volume / bar.close
+        base_volume = quantize_down(raw_base, rules.quantity_scale)
         depth = quantize_down(base_volume * self.book.depth_ratio, rules.quantity_scale)
         row = MarketRow(
             ts_ms=bar.ts_ms,

@@ -176,8 +176,13 @@ class DatasetWriter:
         a rule, KeyError for a symbol not among the pairs."""
         self._writers[symbol].write(row)
 
-    def commit(self, source: str) -> StreamingDataset:
-        """Put the CSVs in place, then dataset.json describing them with `source`; the written dataset."""
+    def commit(self, source: str, *, drop_empty: bool = False) -> StreamingDataset:
+        """Put the CSVs in place, then dataset.json describing them with `source`; the written dataset.
+
+        A pair given no row raises DatasetError, unless `drop_empty`: it is then left out (a capture
+        that heard nothing of one symbol keeps the others); no row for any pair still raises."""
+        if drop_empty:
+            self._drop_pairs_without_rows()
         spans = {symbol: writer.finish() for symbol, writer in self._writers.items()}
         _remove_stale_csvs(self.directory, set(self._writers))
         for writer in self._writers.values():
@@ -186,6 +191,19 @@ class DatasetWriter:
         _replace_text(self.directory / MANIFEST_FILE, text)
         self._committed = _streaming(self.directory, self._name, self._step_ms, self._pairs, spans)
         return self._committed
+
+    @property
+    def rows_written(self) -> dict[str, int]:
+        """Rows written so far, per symbol."""
+        return {symbol: writer.rows for symbol, writer in self._writers.items()}
+
+    def _drop_pairs_without_rows(self) -> None:
+        empty = [symbol for symbol, writer in self._writers.items() if writer.rows == 0]
+        if len(empty) == len(self._writers):
+            return  # `finish` names the first of them
+        for symbol in empty:
+            self._writers.pop(symbol).discard()
+        self._pairs = [rules for rules in self._pairs if rules.symbol in self._writers]
 
     def __enter__(self) -> DatasetWriter:
         return self

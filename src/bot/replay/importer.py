@@ -18,13 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.domain.dataset import Dataset
+from bot.domain.dataset import Dataset, MarketRow
 from bot.domain.money import canonical, ceil_to_step
 from bot.domain.symbols import PairRules
 from bot.replay.book_model import BidAskMethod, BookModel, BookShape, data_price_scale
 from bot.replay.dataset_io import write_dataset
 from bot.replay.errors import DatasetError
-from bot.replay.ohlcv import OhlcvRead, SkippedRow, read_ohlcv
+from bot.replay.ohlcv import Bar, OhlcvRead, SkippedRow, read_ohlcv
 from bot.replay.spikes import SpikeRule, find_spikes
 
 __all__ = ["BookShape", "Gap", "ImportResult", "ImportedPair", "SpikeRule", "import_ohlcv"]
@@ -156,6 +156,15 @@ def _pair_rules(pair: ImportedPair, read: OhlcvRead, book: BookShape) -> PairRul
         if pair.max_price is None
         else pair.max_price,
     )
+
+
+def modelled_rows(
+    rules: PairRules, bars: Sequence[Bar], book: BookShape, *, source: Path
+) -> tuple[MarketRow, ...]:
+    """The book model around each close (`bot.replay.book_model`) over `bars` from any source (a
+    download's candles): one row per bar. Raises DatasetError naming `source` and the bar's line
+    for a row that breaks a rule of the pair."""
+    return BookModel(rules=rules, book=book).rows(source, bars).rows
 
 
 def infer_step_ms(timestamps: Sequence[int]) -> int:

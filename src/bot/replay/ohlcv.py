@@ -33,6 +33,7 @@ class Bar:
     low: Decimal
     close: Decimal
     quote_volume: Decimal
+    base_volume: Decimal | None = None  # when the source states it (graph-api candles); else derived
     # From a trade tape with sides: the price of the bar's last taker-sell trade (it hit the bid)
     # and of its last taker-buy trade (it lifted the ask); None when the bar had no such trade.
     last_sell: Decimal | None = None

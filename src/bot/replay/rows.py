@@ -199,6 +199,10 @@ class RowWriter:
         self._last_ms = row.ts_ms
         self._rows += 1
 
+    @property
+    def rows(self) -> int:
+        return self._rows
+
     def finish(self) -> RowSpan:
         self._handle.close()
         if self._first_ms is None or self._last_ms is None:

@@ -80,7 +80,7 @@ def test_every_request_builder_names_a_known_endpoint() -> None:
     built = [
         r.server_time(), r.exchange_info(), r.ticker("BTCTRY"), r.order_book("BTCTRY", 5),
         r.balances(), r.open_orders(), r.all_orders("BTCTRY"), r.submit_order(order),
-        r.cancel_order("1"), r.user_trades(0, 1),
+        r.cancel_order("1"), r.user_trades(0, 1), r.klines("BTCTRY", "1", 0, 59),
     ]  # fmt: skip
     assert sorted(request.endpoint for request in built) == sorted(r.ENDPOINTS)
 

@@ -262,3 +262,24 @@ def test_an_epoch_outside_1990_to_2100_or_not_a_number_is_a_bad_row(stamp: str) 
 
     with pytest.raises(_BadRow):
         _parse_timestamp(stamp)
+
+
+def test_bars_that_state_their_base_volume_are_modelled_from_it_under_the_given_rules() -> None:
+    from bot.domain.symbols import PairRules
+    from bot.replay.importer import modelled_rows
+    from bot.replay.ohlcv import Bar
+
+    rules = PairRules(
+        symbol="BTCTRY", base="BTC", quote="TRY", quantity_scale=8, price_scale=0,
+        tick_size=Decimal(1), min_notional=Decimal("99.91"), min_price=Decimal(1),
+        max_price=Decimal(10**8),
+    )  # fmt: skip
+    close, base = Decimal("1400017"), Decimal("0.29723951")
+    # A quote volume whose quotient by the close is not the base volume: the stated one wins.
+    bar = Bar(
+        line=2, ts_ms=START_MS, open=close, high=close, low=close, close=close,
+        quote_volume=close * base + 1, base_volume=base,
+    )  # fmt: skip
+    (row,) = modelled_rows(rules, [bar], BookShape(spread_bps=Decimal(4)), source=Path("x"))
+    assert (row.last, row.bid, row.ask) == (close, Decimal(1399736), Decimal(1400298))
+    assert row.volume == base and row.bid_qty == Decimal("0.01486197")

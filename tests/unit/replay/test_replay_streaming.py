@@ -157,3 +157,27 @@ def test_a_csv_that_cannot_be_read_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(DatasetError, match=r"TESTTRY.csv: cannot be read \(Is a directory\)"):
         open_dataset(tmp_path)
+
+
+def test_a_writer_told_to_drop_empty_pairs_commits_the_others(tmp_path: Path) -> None:
+    other = replace(TEST_RULES, symbol="OTHERTRY", base="OTHER")
+    with DatasetWriter(tmp_path / "out", name="w", step_ms=60_000, pairs=[TEST_RULES, other]) as out:
+        for row in small_rows():
+            out.write("TESTTRY", row)
+        assert out.rows_written == {"OTHERTRY": 0, "TESTTRY": 5}
+        written = out.commit("unit test", drop_empty=True)
+
+    assert written.symbols == ("TESTTRY",)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["TESTTRY.csv", "dataset.json"]
+    assert load_dataset(tmp_path / "out").rows["TESTTRY"] == small_rows()
+
+
+def test_a_writer_with_no_row_for_any_pair_commits_nothing_even_when_dropping_empty_pairs(
+    tmp_path: Path,
+) -> None:
+    with (
+        pytest.raises(DatasetError, match="no rows for TESTTRY"),
+        DatasetWriter(tmp_path / "out", name="w", step_ms=60_000, pairs=[TEST_RULES]) as out,
+    ):
+        out.commit("unit test", drop_empty=True)
+    assert not (tmp_path / "out").exists()

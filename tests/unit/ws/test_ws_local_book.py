@@ -123,6 +123,19 @@ def test_quote_uses_exchange_timestamps_and_drops_an_untrusted_book() -> None:
     assert state.apply(other, received_ms=0) is None
 
 
+def test_a_quote_carries_the_latest_tickers_24h_volume() -> None:
+    state = MarketState(("BTCTRY",))
+    quote = state.apply(snapshot(cs=10, ts_ms=1_000), received_ms=1_050)
+    assert quote is not None and quote.volume is None  # no ticker yet
+    for volume in (D("12.5"), D("13.25")):
+        ticker = TickerUpdated(
+            symbol="BTCTRY", bid=D(99), ask=D(103), last=D(100), bid_quantity=None, ask_quantity=None,
+            volume=volume, ts_ms=1_500,
+        )  # fmt: skip
+        quote = state.apply(ticker, received_ms=1_600)
+        assert quote is not None and quote.volume == volume
+
+
 def test_backoff_is_exponential_with_full_jitter_and_resets() -> None:
     backoff = Backoff(0.5, 4.0, random.Random(1))
     delays = [backoff.next_delay_s() for _ in range(6)]

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from functools import partial
 
 from bot.domain.account import Balance
-from bot.domain.market import OrderBook, Ticker
+from bot.domain.market import Candle, OrderBook, Ticker
 from bot.domain.orders import ExchangeOrder, Fill, SubmitAck, SubmitOrder
 from bot.domain.symbols import PairRules
 from bot.exchange.btcturk import paging, requests, responses
 from bot.exchange.btcturk.engine import CallEngine, Flow
+from bot.exchange.btcturk.paging import CandleRead
 from bot.exchange.btcturk.requests import PAGE_LIMIT
 
 TRADES_END_MARGIN_MS = 60_000  # read a little past "now" so a skewed clock cannot hide fresh fills
@@ -90,3 +91,25 @@ def user_trades(engine: CallEngine, since_ms: int) -> Flow[list[Fill]]:
         fills.update((fill.trade_id, fill) for fill in page)
         windows += paging.remaining_windows(start, end, page, PAGE_LIMIT)
     return paging.oldest_first(f for f in fills.values() if f.ts_ms >= since_ms)
+
+
+def candles(
+    engine: CallEngine, symbol: str, step_ms: int, window: tuple[int, int], page_bars: int
+) -> Flow[CandleRead]:
+    """graph-api candles of `step_ms` (a key of `requests.KLINE_RESOLUTIONS`) opening in the
+    window [start, end) (epoch ms), asked for `page_bars` at a time, and again for any part of
+    a page its answer did not reach (`paging.remaining_candle_windows`)."""
+    resolution = requests.KLINE_RESOLUTIONS[step_ms]
+    parse = partial(responses.parse_klines, symbol=symbol)
+    pending = list(reversed(paging.candle_pages(*window, step_ms, page_bars)))
+    received: list[Candle] = []
+    asked = 0
+    while pending:
+        start, end = pending.pop()
+        # `to` is inclusive in seconds: stop a second before the next window's first bar.
+        request = requests.klines(symbol, resolution, start // 1000, (end - 1) // 1000)
+        page = yield from engine.call(request, parse)
+        asked += 1
+        received += page
+        pending += reversed(paging.remaining_candle_windows(start, end, page, step_ms))
+    return CandleRead(candles=tuple(received), requests=asked)

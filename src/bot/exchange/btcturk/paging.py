@@ -1,12 +1,16 @@
-"""Paging decisions for allOrders and users/transactions/trade. Pure; shared by both clients."""
+"""Paging decisions for allOrders, users/transactions/trade and graph-api candles. Pure; shared by
+both clients."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from bot.domain.market import Candle
 from bot.domain.orders import ExchangeOrder, Fill
 
 MAX_PAGES = 50  # a guard against a server that ignores `page` or keeps returning full pages
+KLINES_PAGE_BARS = 1000  # bars asked for per candle request; §5.8 documents no maximum
 
 
 def merge_orders(seen: dict[str, ExchangeOrder], page: Iterable[ExchangeOrder]) -> int:
@@ -47,3 +51,34 @@ def remaining_windows(start_ms: int, end_ms: int, page: list[Fill], limit: int) 
     last = max(fill.ts_ms for fill in page)
     windows = [(start_ms, first), (last, end_ms)]
     return [(lo, hi) for lo, hi in windows if lo <= hi and (lo, hi) != (start_ms, end_ms)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandleRead:
+    """Every candle a paged read received, in arrival order (duplicates and all), and how many
+    requests it took."""
+
+    candles: tuple[Candle, ...]
+    requests: int
+
+
+def candle_pages(start_ms: int, end_ms: int, step_ms: int, page_bars: int) -> list[tuple[int, int]]:
+    """[start, end) cut into windows of at most `page_bars` bars, in time order."""
+    span = step_ms * page_bars
+    return [(lo, min(lo + span, end_ms)) for lo in range(start_ms, end_ms, span)]
+
+
+def remaining_candle_windows(
+    start_ms: int, end_ms: int, page: Sequence[Candle], step_ms: int
+) -> list[tuple[int, int]]:
+    """After a candle query over [start_ms, end_ms), the parts of it still to ask for.
+
+    No maximum of rows per answer is documented, nor which end a capped answer keeps, so the time
+    before the page's first bar and after its last are asked for again (a gap there costs one
+    empty answer). Each window returned is strictly narrower than the one queried: the walk ends.
+    """
+    inside = [candle.ts_ms for candle in page if start_ms <= candle.ts_ms < end_ms]
+    if not inside:
+        return []
+    windows = [(start_ms, min(inside)), (max(inside) + step_ms, end_ms)]
+    return [(lo, hi) for lo, hi in windows if lo < hi]

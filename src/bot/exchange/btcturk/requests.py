@@ -49,6 +49,7 @@ def _request(
     json_body: Mapping[str, str] | None = None,
     signed: bool = False,
     idempotent: bool = True,
+    base: Base = "api",
 ) -> WireRequest:
     return WireRequest(
         method=method,
@@ -58,6 +59,7 @@ def _request(
         json_body=json_body,
         signed=signed,
         idempotent=idempotent,
+        base=base,
     )
 
 
@@ -122,6 +124,24 @@ def user_trades(start_ms: int, end_ms: int) -> WireRequest:
     return _request("GET", "/api/v1/users/transactions/trade", params=params, signed=True)
 
 
+KLINE_RESOLUTIONS = {
+    60_000: "1",
+    300_000: "5",
+    900_000: "15",
+    1_800_000: "30",
+    3_600_000: "60",
+    14_400_000: "240",
+    86_400_000: "1 day",
+}
+"""Bar length (ms) -> the graph-api `resolution` that asks for it (§5.8: minutes, or a name)."""
+
+
+def klines(symbol: str, resolution: str, from_s: int, to_s: int) -> WireRequest:
+    """Candles of `resolution` whose open lies in [from_s, to_s], epoch SECONDS (§5.8)."""
+    params = (("symbol", symbol), ("resolution", resolution), ("from", str(from_s)), ("to", str(to_s)))
+    return _request("GET", "/v1/klines/history", params=params, base="graph")
+
+
 ENDPOINTS = (
     "GET /api/v2/server/time",
     "GET /api/v2/server/exchangeinfo",
@@ -133,6 +153,7 @@ ENDPOINTS = (
     "POST /api/v1/order",
     "DELETE /api/v1/order",
     "GET /api/v1/users/transactions/trade",
+    "GET /v1/klines/history",
 )
 """Every endpoint the builders above name: the metrics' endpoint label values, known up front so a
 rate query returns 0 rather than nothing before the first error (tests check it is complete)."""

@@ -12,13 +12,13 @@ from decimal import Decimal
 from pydantic import TypeAdapter
 
 from bot.domain.account import Balance
-from bot.domain.market import BookLevel, OrderBook, Ticker
+from bot.domain.market import BookLevel, Candle, OrderBook, Ticker
 from bot.domain.money import ZERO
 from bot.domain.orders import ExchangeOrder, Fill, OrderStatus, SubmitAck
 from bot.domain.symbols import PairRules
 from bot.exchange.btcturk import wire
 from bot.exchange.btcturk.codec import classify, decode_json, open_envelope, validate
-from bot.exchange.errors import MalformedPayload
+from bot.exchange.errors import MalformedPayload, Rejected
 
 Headers = Mapping[str, str]
 
@@ -31,6 +31,7 @@ _OPEN_ORDERS = TypeAdapter(wire.OpenOrdersData)
 _ORDERS = TypeAdapter(list[wire.OrderRow])
 _SUBMIT = TypeAdapter(wire.SubmitData)
 _TRADES = TypeAdapter(list[wire.TradeRow])
+_KLINES = TypeAdapter(wire.KlinesData)
 
 _STATUS = {
     wire.WireOrderStatus.UNTOUCHED: OrderStatus.OPEN,
@@ -199,3 +200,35 @@ def _fill(row: wire.TradeRow) -> Fill:
         fee_asset=row.denominator_symbol.upper(),
         ts_ms=row.timestamp,
     )
+
+
+def parse_klines(status: int, headers: Headers, body: bytes, endpoint: str, *, symbol: str) -> list[Candle]:
+    """graph-api candles (§5.8), in the order sent; `no_data` is no candles. `{"s": "error"}` (an
+    unknown resolution, a refused window) raises Rejected with its `errmsg`: it is not retried."""
+    answered = 200 <= status < 300
+    if not answered and status not in (400, 422):
+        raise classify(status, headers, body, endpoint)
+    try:
+        payload = decode_json(body, endpoint)
+    except MalformedPayload:
+        if answered:
+            raise
+        raise classify(status, headers, body, endpoint) from None
+    if isinstance(payload, dict) and payload.get("s") == "error":
+        message = str(payload.get("errmsg") or f"HTTP {status}")
+        raise Rejected(message, endpoint=endpoint, token=message)
+    if not answered:
+        raise classify(status, headers, body, endpoint)
+    data = validate(_KLINES, payload, endpoint, prefix="")
+    if data.s == "no_data":
+        return []
+    if data.s != "ok":
+        raise MalformedPayload(f"unknown status {data.s!r}", endpoint=endpoint, field="s")
+    columns = (data.o, data.h, data.l, data.c, data.v)
+    if any(len(column) != len(data.t) for column in columns):
+        raise MalformedPayload("t, o, h, l, c and v differ in length", endpoint=endpoint, field="t")
+    wanted = pair_id(symbol)
+    return [
+        Candle(symbol=wanted, ts_ms=t * 1000, open=o, high=h, low=low, close=c, volume=v)
+        for t, o, h, low, c, v in zip(data.t, *columns, strict=True)
+    ]

@@ -31,6 +31,7 @@ from bot.exchange.btcturk.engine import (
     step,
     wall_clock_ms,
 )
+from bot.exchange.btcturk.paging import KLINES_PAGE_BARS, CandleRead
 from bot.exchange.btcturk.prepare import BaseUrls, PreparedRequest
 from bot.exchange.btcturk.rate_limit import RateLimiter
 
@@ -135,6 +136,12 @@ class BtcturkClient:
 
     def order_book(self, symbol: str, limit: int = 20) -> OrderBook:
         return self._run(ops.order_book(self._engine, symbol, limit))
+
+    def candles(
+        self, symbol: str, step_ms: int, window: tuple[int, int], page_bars: int = KLINES_PAGE_BARS
+    ) -> CandleRead:
+        """graph-api candles of `step_ms` opening in [start, end) epoch ms (`operations.candles`)."""
+        return self._run(ops.candles(self._engine, symbol, step_ms, window, page_bars))
 
     def balances(self) -> Mapping[str, Balance]:
         return self._run(ops.balances(self._engine))

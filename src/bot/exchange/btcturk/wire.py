@@ -162,3 +162,16 @@ class TradeRow(WireModel):
         if value is not None and value == 0:
             raise ValueError("a trade of zero quantity")
         return value
+
+
+class KlinesData(WireModel):
+    """§5.8: TradingView arrays (`t` in seconds); `s` is "ok", "no_data" or "error" (`errmsg`)."""
+
+    s: str
+    t: list[int] = Field(default_factory=list)
+    o: list[Decimal] = Field(default_factory=list)
+    h: list[Decimal] = Field(default_factory=list)
+    l: list[Decimal] = Field(default_factory=list)  # noqa: E741 (BTCTurk's name for the lows)
+    c: list[Decimal] = Field(default_factory=list)
+    v: list[Decimal] = Field(default_factory=list)
+    errmsg: str | None = None

@@ -119,6 +119,7 @@ class MarketState:
             book=order_book,
             exchange_ts_ms=self._exchange_ts[symbol],
             received_ms=received_ms,
+            volume=ticker.volume if ticker else None,
         )
 
     def reset_books(self) -> None:
