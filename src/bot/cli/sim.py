@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from bot.cli.errors import exit_on_known_errors
+from bot.cli.options import positive_decimal
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -15,18 +16,6 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp.write_text(text)
     tmp.chmod(0o600)
     tmp.replace(path)
-
-
-def _decimal(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        parsed = Decimal(value)
-    except InvalidOperation as e:
-        raise click.BadParameter(f"{value!r} is not a number") from e
-    if parsed <= 0:
-        raise click.BadParameter("must be > 0")
-    return parsed
 
 
 @click.command("exchange-sim")
@@ -60,7 +49,9 @@ def _decimal(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     default=None,
     help="Write the BOT_* settings a bot needs to trade against this simulator (then `set -a; . FILE`).",
 )
-@click.option("--speed", callback=_decimal, default=None, help="Dataset milliseconds per wall millisecond.")
+@click.option(
+    "--speed", callback=positive_decimal, default=None, help="Dataset milliseconds per wall millisecond."
+)
 @click.option("--seed", type=int, default=None, help="Seed for every random choice (faults included).")
 @click.option(
     "--faults",

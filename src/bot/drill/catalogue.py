@@ -84,6 +84,22 @@ def _window(played: Played, observed: Observed, phase: Phase) -> tuple[list[Cycl
     return during, after
 
 
+def _play_oscillating(
+    workdir: Path,
+    seed: int,
+    overrides: Overrides,
+    *,
+    cycles: int,
+    balances: Mapping[str, Decimal],
+    phase: Phase,
+) -> Played:
+    """The oscillating market with one fault phase: the shape of most drills."""
+    scenario = Scenario(
+        market=lambda: markets.oscillating(CALM_MARKET), cycles=cycles, balances=balances, phases=(phase,)
+    )
+    return play(scenario, workdir, seed=seed, overrides=overrides)
+
+
 # -- stale-data --------------------------------------------------------------------------------
 
 STALE = Phase(first=30, last=39, faults={"frozen_feed": True})
@@ -91,14 +107,7 @@ STALE = Phase(first=30, last=39, faults={"frozen_feed": True})
 
 def stale_data(workdir: Path, seed: int, overrides: Overrides) -> DrillResult:
     started = time.perf_counter()
-    played = play(
-        Scenario(
-            market=lambda: markets.oscillating(CALM_MARKET), cycles=140, balances=SEED_TRY, phases=(STALE,)
-        ),
-        workdir,
-        seed=seed,
-        overrides=overrides,
-    )
+    played = _play_oscillating(workdir, seed, overrides, cycles=140, balances=SEED_TRY, phase=STALE)
     seen = observe(played)
     during, after = _window(played, seen, STALE)
     limit = played.settings.budget.data_age_reduce_ms
@@ -153,14 +162,7 @@ STORM = Phase(first=20, last=44, faults={"http_429_ratio": 0.3, "http_5xx_ratio"
 
 def retry_storm(workdir: Path, seed: int, overrides: Overrides) -> DrillResult:
     started = time.perf_counter()
-    played = play(
-        Scenario(
-            market=lambda: markets.oscillating(CALM_MARKET), cycles=110, balances=SEED_TRY, phases=(STORM,)
-        ),
-        workdir,
-        seed=seed,
-        overrides=overrides,
-    )
+    played = _play_oscillating(workdir, seed, overrides, cycles=110, balances=SEED_TRY, phase=STORM)
     seen = observe(played)
     during, after = _window(played, seen, STORM)
     attempts = played.settings.exchange.read_max_attempts
@@ -205,14 +207,7 @@ LAG_SEED = {"TRY": Decimal(6000)}  # a few orders hold most of the cash
 
 def reconcile_lag(workdir: Path, seed: int, overrides: Overrides) -> DrillResult:
     started = time.perf_counter()
-    played = play(
-        Scenario(
-            market=lambda: markets.oscillating(CALM_MARKET), cycles=110, balances=LAG_SEED, phases=(LAG,)
-        ),
-        workdir,
-        seed=seed,
-        overrides=overrides,
-    )
+    played = _play_oscillating(workdir, seed, overrides, cycles=110, balances=LAG_SEED, phase=LAG)
     seen = observe(played)
     during, after = _window(played, seen, LAG)
     short = [p for p in seen.of("OrderRejected") if "BALANCE_NOT_ENOUGH" in str(p)]
@@ -248,14 +243,7 @@ FLAKY = Phase(
 
 def flaky_submit(workdir: Path, seed: int, overrides: Overrides) -> DrillResult:
     started = time.perf_counter()
-    played = play(
-        Scenario(
-            market=lambda: markets.oscillating(CALM_MARKET), cycles=110, balances=SEED_TRY, phases=(FLAKY,)
-        ),
-        workdir,
-        seed=seed,
-        overrides=overrides,
-    )
+    played = _play_oscillating(workdir, seed, overrides, cycles=110, balances=SEED_TRY, phase=FLAKY)
     seen = observe(played)
     during, _ = _window(played, seen, FLAKY)
     uncertain = {p["client_order_id"] for p in seen.of("OrderSubmitUncertain")}
