@@ -43,10 +43,16 @@ class Observed:
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [payload for event_type, payload in self.events if event_type == kind]
 
-    def modes(self) -> list[str]:
-        """The risk modes in the order the budget entered them, starting from the first."""
-        changes = self.of("RiskModeChanged")
+    def modes(self, source: str | None = None) -> list[str]:
+        """The risk modes in the order they were entered, starting from the first; of one
+        `source` (the budget, the anomaly governor) or of all."""
+        changes = [c for c in self.of("RiskModeChanged") if source is None or c["source"] == source]
         return [changes[0]["from_mode"], *(c["to_mode"] for c in changes)] if changes else []
+
+    def mode_paths(self) -> str:
+        """'budget: normal -> reduce -> normal; anomaly: ...', or 'no transition'."""
+        sources = dict.fromkeys(c["source"] for c in self.of("RiskModeChanged"))
+        return "; ".join(f"{s}: {' -> '.join(self.modes(s))}" for s in sources) or "no transition"
 
     def cycles_between(self, first_ms: int, end_ms: int) -> list[CycleSample]:
         return [s for s in self.samples if first_ms <= s.started_ms < end_ms]

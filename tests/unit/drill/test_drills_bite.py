@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.drill.catalogue import crash, retry_storm
+from bot.drill.catalogue import crash, retry_storm, stale_data
 from bot.execution import recovery
 
 QUIET = {"observability.log_level": "CRITICAL"}
@@ -22,6 +22,12 @@ def failing(result: object) -> list[str]:
 def test_a_breaker_that_never_opens_fails_the_retry_storm(tmp_path: Path) -> None:
     result = retry_storm(tmp_path, 7, {**QUIET, "exchange.breaker_failure_threshold": "1000"})
     assert failing(result) == ["the circuit breaker opens during the storm and closes after it"]
+
+
+def test_a_budget_blind_to_data_age_fails_the_stale_data_drill(tmp_path: Path) -> None:
+    blind = {"budget.data_age_reduce_ms": "10000000", "budget.data_age_observe_ms": "10000000"}
+    result = stale_data(tmp_path, 7, {**QUIET, **blind})
+    assert failing(result) == ["the budget goes to OBSERVE while the feed is frozen"]
 
 
 def test_a_restart_without_startup_recovery_fails_the_crash_drill(
