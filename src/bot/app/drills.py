@@ -1,12 +1,15 @@
 """`bot drill list` and `bot drill run NAME|all`: the failure drills (`bot.drill`) by name.
 
 A drill's ledgers go to `out/<drill>/` when the operator asks to keep them (`--out`), else to a
-temporary folder removed afterwards. Logs are quiet (critical only) unless `verbose`: a drill
-provokes errors on purpose, and its verdict is the table, not the log.
+temporary folder removed afterwards. Logs are quiet (critical only) unless `verbose` (info): a
+drill provokes errors on purpose, and its verdict is the table, not the log. The process's
+logging is put back as it was after the drills (a run configures the root logger).
+SIGINT/SIGTERM stop the drills: the one cut short raises `DrillInterrupted`, with no verdict.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,8 +17,9 @@ from pathlib import Path
 
 from bot.app.errors import CommandError
 from bot.drill import DRILLS, Drill, DrillResult
+from bot.drill.harness import DrillInterrupted as DrillInterrupted  # for the CLI
 
-DEFAULT_SEED = 7  # the seed the pinned fingerprints are for (tests/unit/drill/test_fingerprints.py)
+DEFAULT_SEED = 7  # the seed the pinned fingerprints are for (tests/unit/drill/test_drill_command.py)
 
 
 def select(names: Sequence[str]) -> list[Drill]:
@@ -40,24 +44,40 @@ def run_drills(
     on_start: Callable[[Drill], None] = lambda drill: None,
     on_result: Callable[[DrillResult], None] = lambda result: None,
 ) -> list[DrillResult]:
-    quiet = {} if verbose else {"observability.log_level": "CRITICAL"}
+    level = {"observability.log_level": "INFO" if verbose else "CRITICAL"}
     results = []
-    with _workdir(out) as root:
+    with _workdir(out) as root, _logging_restored():
+        taken = [str(root / d.name) for d in drills if (root / d.name).exists()]
+        if taken:
+            raise CommandError(
+                f"{', '.join(taken)} exist: a drill writes fresh ledgers; choose another --out"
+            )
         for drill in drills:
-            target = root / drill.name
-            if target.exists():
-                raise CommandError(f"{target} exists: a drill writes fresh ledgers; choose another --out")
             on_start(drill)
-            result = drill.run(target, seed, {**quiet, **overrides})
+            result = drill.run(root / drill.name, seed, {**overrides, **level})
             results.append(result)
             on_result(result)
     return results
 
 
 @contextmanager
+def _logging_restored() -> Iterator[None]:
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@contextmanager
 def _workdir(out: Path | None) -> Iterator[Path]:
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CommandError(f"--out {out}: cannot create it: {error.strerror or error}") from error
         yield out
         return
     with tempfile.TemporaryDirectory(prefix="bot-drill-") as folder:

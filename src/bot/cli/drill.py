@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,7 +63,8 @@ def drill_run(
     verbose: bool,
 ) -> None:
     """Run drills by name, or `all`: a table of drill, expected, observed, pass/fail and the
-    ledger's parity fingerprint. Exit 0 when every check passes, 1 when any fails, 2 for bad usage."""
+    ledger's parity fingerprint. Exit 0 when every check passes, 1 when any fails, 2 for bad usage,
+    130 when SIGINT or SIGTERM cut a drill short."""
     from bot.app.drills import DEFAULT_SEED, run_drills, select
     from bot.drill import Drill
 
@@ -76,7 +79,7 @@ def drill_run(
             verdict = "pass" if result.ok else "FAIL"
             click.echo(f"  {verdict}: {result.cycles} cycles in {result.wall_s} s", err=True)
 
-    with exit_on_known_errors():
+    with exit_on_known_errors(), _interrupt_exits():
         chosen = select(names)
         results = run_drills(
             chosen,
@@ -101,6 +104,18 @@ def drill_run(
             + f" in {wall_s} s"
         )
     raise SystemExit(1 if failed else 0)
+
+
+@contextmanager
+def _interrupt_exits() -> Iterator[None]:
+    """A drill cut short by SIGINT/SIGTERM has no verdict: say so, exit 130."""
+    from bot.app.drills import DrillInterrupted
+
+    try:
+        yield
+    except DrillInterrupted as stop:
+        click.echo(f"error: drills {stop}: no verdict for the drill it cut short or those after it", err=True)
+        raise SystemExit(130) from None
 
 
 def _table(results: list[DrillResult]) -> None:

@@ -3,7 +3,7 @@
 Exit codes: 0 success; 1 the command ran and found a problem (e.g. ledger verify failed);
 2 bad usage or configuration; 3 another instance holds the ledger (or took it over: fencing);
 4 the ledger cannot be used or trusted (runbooks/ledger-refused-at-start.md); 5 the exchange
-refused the API keys.
+refused the API keys; 130 `bot drill run` interrupted by a signal (no verdict).
 """
 
 from __future__ import annotations

@@ -11,12 +11,14 @@ recovering first, exactly as after a restart.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from bot.app.commands import run_stage
+from bot.app.errors import CommandError
 from bot.app.wiring import Wiring
 from bot.config import Settings, load_settings
 from bot.cycle.portfolio.params import check_portfolio_settings
@@ -32,6 +34,15 @@ API_KEY = "d7111111-2222-3333-4444-555555555555"
 API_SECRET = "ZHJpbGwtc2ltdWxhdG9yLXNlY3JldC0zMi1ieXRlcyE="
 SIM_URL = "http://127.0.0.1:1"  # never connected to: the transport answers in this process
 STAGE = "7"
+_WIRED_SECTIONS = frozenset({"store", "market_data", "mode"})
+
+
+class DrillInterrupted(Exception):
+    """SIGINT or SIGTERM stopped a drill's run: it has no verdict."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(f"interrupted by {signal_name}")
+        self.signal_name = signal_name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +112,11 @@ def play(scenario: Scenario, workdir: Path, *, seed: int, overrides: Mapping[str
         seed=seed,
         observers=(attempts,),
     )
+    if os.environ.get(crash_points.ENV_VAR):
+        raise CommandError(
+            f"{crash_points.ENV_VAR} is set: it would kill this process at a crash point; unset it"
+            " (a drill arms its own crash points)"
+        )
     to_cycle(1)
     crashed: list[str] = []
     runs = 0
@@ -134,7 +150,9 @@ def play(scenario: Scenario, workdir: Path, *, seed: int, overrides: Mapping[str
 
 
 def _run(settings: Settings, cycles: int, wiring: Wiring) -> None:
-    run_stage(
+    """Raises DrillInterrupted when a signal stopped the run (the daemon's loop stops cleanly
+    on SIGINT/SIGTERM; a drill cut short must not be judged)."""
+    outcome = run_stage(
         settings,
         STAGE,
         loop=True,
@@ -143,6 +161,9 @@ def _run(settings: Settings, cycles: int, wiring: Wiring) -> None:
         status_line=False,
         wiring=wiring,
     )
+    stopped_by = outcome.cycles.stopped_by or ""
+    if stopped_by.startswith("SIG"):
+        raise DrillInterrupted(stopped_by)
 
 
 class _Schedule:
@@ -183,6 +204,13 @@ def _settings(
         "observability.metrics_enabled": "false",
         "observability.log_level": "ERROR",
     }
+    wired_keys = set(wired) - {"observability.log_level"}
+    refused = sorted(k for k in overrides if k in wired_keys or k.split(".")[0] in _WIRED_SECTIONS)
+    if refused:
+        raise CommandError(
+            f"--set {', '.join(refused)}: a drill wires its own exchange, market data and ledger "
+            "(keep its ledger with --out); set strategy, risk or budget keys instead"
+        )
     # The drill's own environment, not the process's: keys are read from the environment only,
     # and a BOT_* variable of the shell must not change a drill's outcome.
     env = {"BOT_EXCHANGE__API_KEY": API_KEY, "BOT_EXCHANGE__API_SECRET": API_SECRET}

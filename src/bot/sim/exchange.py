@@ -59,6 +59,7 @@ class SimExchange:
             )
         self._processed_ms = dataset.start_ms - 1
         self._frozen_at_ms: int | None = None
+        self._stuck_stamp_ms: int | None = None
         self._freeze_wall_ms: int | None = None
         self._aliases = _symbol_aliases(dataset.pairs)
         self.lock = threading.RLock()
@@ -128,6 +129,13 @@ class SimExchange:
             self.faults.profile = profile
             if profile.frozen_feed != previous.frozen_feed:
                 self.freeze_market(profile.frozen_feed)
+            if profile.stuck_timestamps != previous.stuck_timestamps:
+                self.catch_up()
+                current = [self.row(symbol) for symbol in self.dataset.symbols]
+                stamps = [self.row_wall_ms(row) for row in current if row is not None]
+                self._stuck_stamp_ms = (
+                    max(stamps, default=self.now_ms()) if profile.stuck_timestamps else None
+                )
             if profile.freeze_after_s is None:
                 self._freeze_wall_ms = None
             elif profile.freeze_after_s != previous.freeze_after_s or self._freeze_wall_ms is None:
@@ -169,6 +177,12 @@ class SimExchange:
 
     def row_wall_ms(self, row: MarketRow) -> int:
         return self.market_clock.wall_ms(row.ts_ms)
+
+    def stamp_ms(self, row: MarketRow) -> int:
+        """The timestamp market data reports for `row`: when it became current, or, while
+        `stuck_timestamps` is on, no later than when the knob was set (prices still move)."""
+        stamp = self.row_wall_ms(row)
+        return stamp if self._stuck_stamp_ms is None else min(stamp, self._stuck_stamp_ms)
 
     def resolve_symbol(self, raw: object) -> str | None:
         """'BTCTRY' or 'BTC_TRY' (any case) -> 'BTCTRY'; None if not listed."""

@@ -59,6 +59,10 @@ class FaultProfile(BaseModel):
         default=0.0, description="POST /order lost: never placed, its answer held then 504"
     )
     frozen_feed: bool = False
+    stuck_timestamps: bool = Field(
+        default=False,
+        description="REST ticker and book keep moving but their timestamps stay where they were when set",
+    )
     freeze_after_s: float | None = Field(default=None, ge=0, description="freeze after N s of wall time")
     clock_skew_ms: int = Field(default=0, description="added to server time and to the stamp check")
     malformed_ratio: Ratio = Field(default=0.0, description="a 200 body with one field of the wrong type")

@@ -76,7 +76,7 @@ async def ticker(request: Request, sim: SimExchange) -> Response:
         if row is None:
             continue
         window = sim.dataset.rows_between(symbol, row.ts_ms - DAY_MS, row.ts_ms)
-        items.append(ticker_item(sim.rules(symbol), window, sim.row_wall_ms(row), 1000 + ids[symbol]))
+        items.append(ticker_item(sim.rules(symbol), window, sim.stamp_ms(row), 1000 + ids[symbol]))
     return ok(items)
 
 
@@ -93,7 +93,7 @@ async def order_book(request: Request, sim: SimExchange) -> Response:
     bids, asks = synthetic_sides(row, sim.rules(symbol), limit)
     return ok(
         {
-            "timestamp": sim.row_wall_ms(row),
+            "timestamp": sim.stamp_ms(row),
             "bids": [[text(level.price), text(level.quantity)] for level in bids],
             "asks": [[text(level.price), text(level.quantity)] for level in asks],
         }
