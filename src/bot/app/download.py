@@ -9,6 +9,7 @@ rules as the exchange's exchangeinfo states them. Missing bars are reported as g
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,6 +29,8 @@ from bot.replay import DatasetError, DatasetWriter, Gap
 from bot.replay.importer import BookShape, find_gaps, modelled_rows
 from bot.replay.manifest import MANIFEST_FILE
 from bot.replay.ohlcv import Bar
+
+_RATE_WAIT_S = 900.0  # longer than the graph API's ten-minute window
 
 if TYPE_CHECKING:
     from bot.exchange.btcturk.sync_client import BtcturkClient
@@ -133,7 +136,8 @@ def replay_download(
     window = _checked_window(window, step_ms)
     if (out_dir / MANIFEST_FILE).exists() and not overwrite:
         raise CommandError(f"{out_dir} already holds a dataset; pass --overwrite to replace it")
-    client = public_client(settings)
+    window = _up_to_now(window, step_ms)
+    client = public_client(_patient(settings))
     try:
         rules = pair_rules_of(client, settings, symbols)
         read = {symbol: _download(client, settings, symbol, step_ms, window, page_bars) for symbol in symbols}
@@ -176,6 +180,25 @@ def _write(
             for row in modelled_rows(rules[symbol], modelled, book, source=out_dir / f"{symbol}.csv"):
                 out.write(symbol, row)
         out.commit(_source(summary, book), drop_empty=True)
+
+
+def _patient(settings: Settings) -> Settings:
+    """A download waits its turn in the rate budget (a year of minutes is more pages than the
+    graph API allows in ten minutes) instead of giving up after `exchange.max_rate_wait_s`."""
+    exchange = settings.exchange.model_copy(update={"max_rate_wait_s": _RATE_WAIT_S})
+    return settings.model_copy(update={"exchange": exchange})
+
+
+def _up_to_now(window: tuple[int, int], step_ms: int) -> tuple[int, int]:
+    """The window cut at the bar still forming now: no partial bar, no future reported as a gap.
+    Raises CommandError when nothing of it has closed yet."""
+    forming = time.time_ns() // 1_000_000 // step_ms * step_ms
+    start, end = window[0], min(window[1], forming)
+    if start >= end:
+        raise CommandError(
+            f"no {step_name(step_ms)} bar of the window has closed yet; choose an earlier --from"
+        )
+    return start, end
 
 
 def _checked_window(window: tuple[int, int], step_ms: int) -> tuple[int, int]:

@@ -15,16 +15,23 @@ from bot.replay.errors import DatasetError
 from bot.replay.manifest import read_manifest
 
 
+def dataset_problem(settings: Settings) -> str | None:
+    """Why the configured replay dataset cannot be read (a run refuses it), or None."""
+    if settings.market_data.source != "replay":
+        return None
+    try:
+        read_manifest(settings.market_data.dataset)
+    except (DatasetError, OSError) as error:
+        return f"market_data.dataset: {error}"
+    return None
+
+
 def setting_cautions(settings: Settings, *, cycle_seconds: float | None = None) -> list[str]:
     """Every caution for `settings`, cycled every `cycle_seconds` (default loop.cycle_seconds).
-    A replay dataset that cannot be read is one caution naming why (a run refuses it)."""
+    A replay dataset that cannot be read is no caution but a problem (`dataset_problem`)."""
     cautions = seed_cautions(settings)
-    if settings.market_data.source == "replay":
-        path = settings.market_data.dataset
-        try:
-            manifest = read_manifest(path)
-        except (DatasetError, OSError) as error:
-            return [*cautions, f"market_data.dataset: {error}; a run would refuse it"]
+    if settings.market_data.source == "replay" and dataset_problem(settings) is None:
+        manifest = read_manifest(settings.market_data.dataset)
         period = settings.loop.cycle_seconds if cycle_seconds is None else cycle_seconds
         cautions += replay_step_cautions(settings, step_ms=manifest.step_ms, cycle_seconds=period)
     return cautions

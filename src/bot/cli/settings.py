@@ -37,13 +37,14 @@ def show(config_path: Path | None, assignments: tuple[str, ...], as_json: bool) 
     "--json", "as_json", is_flag=True, help="{ok, mode, adapter, warnings} or {ok, problems} as JSON."
 )
 def check(config_path: Path | None, assignments: tuple[str, ...], as_json: bool) -> None:
-    """Validate the configuration; exit 2 naming every problem (with --json, also as
-    {"ok": false, "problems": [...]}). Warns (exit 0) when the cadence asks more reads of an
-    endpoint than the exchange's rate limits allow, when a spending limit exceeds the paper
-    account's seed, and when a replay's step outruns the data-age limits or the sample gap."""
+    """Validate the configuration, and the replay dataset it names; exit 2 naming every problem
+    (with --json, also as {"ok": false, "problems": [...]}). Warns (exit 0) when the cadence asks
+    more reads of an endpoint than the exchange's rate limits allow, when a spending limit exceeds
+    the paper account's seed, and when a replay's step outruns the data-age limits or the sample
+    gap."""
     from bot.app import commands
     from bot.app.read_budget import cadence_warnings
-    from bot.app.setting_cautions import setting_cautions
+    from bot.app.setting_cautions import dataset_problem, setting_cautions
     from bot.config import ConfigError
 
     overrides = parse_assignments(assignments)
@@ -57,6 +58,13 @@ def check(config_path: Path | None, assignments: tuple[str, ...], as_json: bool)
         with exit_on_known_errors():
             loaded = commands.load(config_path, overrides)
     settings = loaded.settings
+    problem = dataset_problem(settings)
+    if problem is not None:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "problems": [problem]}, indent=2))
+        else:
+            click.echo(f"error: invalid configuration: {problem}", err=True)
+        raise SystemExit(2)
     warnings = [
         f"{warning}; the client's own limiter would abandon cycles (degraded)"
         for warning in cadence_warnings(settings)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.app.setting_cautions import setting_cautions
+from bot.app.setting_cautions import dataset_problem, setting_cautions
 from bot.cli.main import cli
 from bot.config import load_settings
 
@@ -104,10 +104,15 @@ def test_cautions_read_the_step_from_the_configured_dataset(tmp_path: Path):
         "portfolio.max_sample_gap_ms",
     ]
     missing = load_settings(None, {}, {"market_data.dataset": str(tmp_path / "none")}).settings
-    [caution] = setting_cautions(missing)
-    assert caution.startswith(
+    assert setting_cautions(missing) == []  # not a caution: a problem
+    problem = dataset_problem(missing)
+    assert problem is not None
+    assert problem.startswith(
         f"market_data.dataset: {tmp_path / 'none'}/dataset.json: dataset.json not found"
     )
+    result = CliRunner().invoke(cli, ["config", "check", "--set", f"market_data.dataset={tmp_path / 'none'}"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: invalid configuration: market_data.dataset:")
     assert setting_cautions(load_settings(None, {}, {"market_data.source": "exchange"}).settings) == []
 
 
