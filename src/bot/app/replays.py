@@ -24,6 +24,12 @@ def _ms_to_iso(ms: int, *, seconds: bool = False) -> str:
     )
 
 
+def _conflicting(result: ImportResult) -> str:
+    """A repeated bar that differs is not a harmless copy: the first was kept; say how many."""
+    n = result.conflicting_dropped
+    return f" ({n} of them differed from the first bar of their time, which was kept)" if n else ""
+
+
 def replay_init(
     out_dir: Path, *, seed: int, steps: int, step_ms: int, symbols: tuple[str, ...], overwrite: bool
 ) -> str:
@@ -126,7 +132,7 @@ def import_summary(out_dir: Path, symbol: str, result: ImportResult, spread_bps:
     dataset = result.dataset
     lines = [
         f"wrote {out_dir}: {symbol}, {result.rows_read} rows read, {result.rows_skipped} skipped, "
-        f"{result.duplicates_dropped} duplicates dropped, "
+        f"{result.duplicates_dropped} duplicates dropped{_conflicting(result)}, "
         f"{_ms_to_iso(dataset.start_ms)} .. {_ms_to_iso(dataset.end_ms)} UTC, step {dataset.step_ms} ms",
         f"gaps: {len(result.gaps)} ({result.missing_steps} missing steps; left as gaps, not filled)",
     ]

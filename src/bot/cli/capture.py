@@ -11,7 +11,14 @@ from pathlib import Path
 import click
 
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import UTC_TIMES, common, duration_s, parse_assignments, positive_decimal, utc_ms
+from bot.cli.options import (
+    UTC_TIMES,
+    common,
+    duration_s,
+    parse_assignments,
+    spread_bps_option,
+    utc_ms,
+)
 
 
 @click.command("replay-download")
@@ -27,7 +34,7 @@ from bot.cli.options import UTC_TIMES, common, duration_s, parse_assignments, po
 )
 @click.option("--step", default="1m", show_default=True, help="Bar length: 1m, 5m, 15m, 30m, 1h, 4h or 1d.")
 @click.option(
-    "--spread-bps", callback=positive_decimal, default="5", show_default=True,
+    "--spread-bps", callback=spread_bps_option, default="5", show_default=True,
     help="Synthetic bid/ask spread around each close.",
 )  # fmt: skip
 @click.option("--overwrite", is_flag=True, help="Replace an existing dataset in OUT_DIR.")

@@ -92,3 +92,16 @@ def positive_decimal(_ctx: click.Context, param: click.Parameter, value: str | N
 
 UTC_TIMES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 """The forms a command-line UTC time takes (click.DateTime formats)."""
+
+
+MAX_SPREAD_BPS = Decimal(20_000)  # a half-spread of 100 %: the bid would be zero
+
+
+def spread_bps_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Decimal | None:
+    """A click callback: a modelled spread in basis points, above 0 and below 20000."""
+    parsed = positive_decimal(ctx, param, value)
+    if parsed is not None and parsed >= MAX_SPREAD_BPS:
+        raise click.BadParameter(
+            f"must be below {MAX_SPREAD_BPS} bps (a half-spread of 100 % puts the bid at 0)"
+        )
+    return parsed

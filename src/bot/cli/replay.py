@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.cli.errors import exit_on_known_errors
-from bot.cli.options import duration_s, positive_decimal, utc_ms
+from bot.cli.options import duration_s, positive_decimal, spread_bps_option, utc_ms
 
 
 @click.command("replay-init")
@@ -50,7 +50,7 @@ def replay_init(
 )
 @click.option(
     "--spread-bps",
-    callback=positive_decimal,
+    callback=spread_bps_option,
     default="5",
     show_default=True,
     help="Synthetic bid/ask spread around the close.",

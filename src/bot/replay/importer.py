@@ -51,6 +51,7 @@ class ImportResult:
     rows_skipped: int  # malformed rows left out (each also in `skipped`, with file and line)
     skipped: tuple[SkippedRow, ...]
     duplicates_dropped: int = 0  # repeated bars (same timestamp) or trades (same id) left out
+    conflicting_dropped: int = 0  # of those, bars that differed from the one kept (the first)
     spikes: tuple[int, ...] = ()  # ts_ms of the bars flagged as spikes, in order
     spike_rule: SpikeRule = _DEFAULT_SPIKES
     bid_ask: BidAskMethod = BidAskMethod.SYNTHETIC_SPREAD
@@ -124,6 +125,7 @@ def import_ohlcv(
         rows_skipped=len(read.skipped),
         skipped=read.skipped,
         duplicates_dropped=read.duplicates,
+        conflicting_dropped=read.conflicting,
         spikes=tuple(bar.ts_ms for bar in flagged),
         spike_rule=spikes,
         bid_ask=modelled.method,

@@ -57,6 +57,7 @@ class OhlcvRead:
     skipped: tuple[SkippedRow, ...]
     rows_read: int  # data rows in the file (not counting the header or blank lines)
     duplicates: int = 0  # rows dropped as repeats (a bar's timestamp, a trade's id)
+    conflicting: int = 0  # of those, bars whose prices or volume differed from the bar kept
     sides: bool = False  # a trade tape whose bars carry `last_sell`/`last_buy`
 
 
@@ -78,7 +79,7 @@ def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 
             raise DatasetError(path, f"unreadable CSV ({e})", "repair the quoting") from e
     bars: list[Bar] = []
     skipped: list[SkippedRow] = []
-    rows_read = duplicates = 0
+    rows_read = duplicates = conflicting = 0
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -101,6 +102,7 @@ def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 
                     continue
                 if bars and bar.ts_ms == bars[-1].ts_ms:
                     duplicates += 1
+                    conflicting += _prices_and_volume(bar) != _prices_and_volume(bars[-1])
                     continue
                 bars.append(bar)
     except FileNotFoundError as e:
@@ -109,7 +111,17 @@ def read_ohlcv(path: Path, *, skip_malformed: bool = False, tape_step_ms: int = 
         raise DatasetError(path, "not UTF-8 text", "convert the file to UTF-8") from e
     except csv.Error as e:
         raise DatasetError(path, f"unreadable CSV ({e})", "repair the quoting") from e
-    return OhlcvRead(bars=tuple(bars), skipped=tuple(skipped), rows_read=rows_read, duplicates=duplicates)
+    return OhlcvRead(
+        bars=tuple(bars),
+        skipped=tuple(skipped),
+        rows_read=rows_read,
+        duplicates=duplicates,
+        conflicting=conflicting,
+    )
+
+
+def _prices_and_volume(bar: Bar) -> tuple[Decimal, ...]:
+    return (bar.open, bar.high, bar.low, bar.close, bar.quote_volume)
 
 
 def _header_is_tape(path: Path) -> bool:

@@ -82,6 +82,25 @@ def test_duplicates_reach_the_summary_and_the_manifest(tmp_path: Path):
     assert run.exit_code == 0, run.output
     assert "4 rows read, 0 skipped, 1 duplicates dropped" in run.output
     assert "duplicates_dropped=1" in read_manifest(out).source
+    assert "differed" not in run.output  # an exact copy
+
+
+def test_a_repeated_bar_that_differs_is_counted_apart(tmp_path: Path):
+    path = bars_csv(tmp_path, ["100", "101", "102"], repeat={1: "104"})
+    run = CliRunner().invoke(cli, ["replay-import", str(path), str(tmp_path / "out"), "--symbol", "BTCUSDT"])
+    assert run.exit_code == 0, run.output
+    assert (
+        "1 duplicates dropped (1 of them differed from the first bar of their time, which was kept)"
+        in run.output
+    )
+    assert D(104) not in closes(import_ohlcv(path, USDT))
+
+
+def test_a_spread_that_would_put_the_bid_at_zero_is_refused(tmp_path: Path):
+    path = bars_csv(tmp_path, ["100", "101", "102"])
+    run = CliRunner().invoke(cli, ["replay-import", str(path), str(tmp_path / "o"), "--spread-bps", "20000"])
+    assert run.exit_code == 2
+    assert "must be below 20000 bps" in run.output
 
 
 # Spikes
