@@ -52,13 +52,7 @@ def build_runtime(
     """`wiring`: a drill's clock and in-process exchange (`bot.app.wiring`); None for every other run."""
     database.observe_commits(lambda seconds: record_span("ledger.commit", seconds))  # while tracing
     dataset = load_configured_dataset(settings) if settings.market_data.source == "replay" else None
-    clock, advance = _clock_for(dataset, settings, database)
-    guards = ExchangeGuards.from_settings(settings, metrics)
-    if wiring is not None:
-        clock, advance = wiring.clock, wiring.advance
-        guards = ExchangeGuards.from_settings(
-            settings, metrics, monotonic=wiring.monotonic, listeners=wiring.observers
-        )
+    clock, advance, guards = _time_and_guards(settings, database, dataset, metrics, wiring)
     adapters = build_adapters(settings, clock, database, dataset, guards, metrics, wiring)
     market, gateway = adapters.market, adapters.gateway
     observer = MetricsObserver(metrics)
@@ -132,6 +126,20 @@ def build_runtime(
     )
     metrics.ledger_info.labels(ledger_id=runtime.ledger_id).set(1)
     return Built(runtime=runtime, advance=advance)
+
+
+def _time_and_guards(
+    settings: Settings, database: Database, dataset: Dataset | None, metrics: Metrics, wiring: Wiring | None
+) -> tuple[Clock, Callable[[], bool] | None, ExchangeGuards]:
+    """The run's clock, what moves it between cycles (None: the wall moves it), and the guards
+    every client shares: a drill's own (`wiring`), else the replay's or the wall's."""
+    if wiring is not None:
+        guards = ExchangeGuards.from_settings(
+            settings, metrics, monotonic=wiring.monotonic, listeners=wiring.observers
+        )
+        return wiring.clock, wiring.advance, guards
+    clock, advance = _clock_for(dataset, settings, database)
+    return clock, advance, ExchangeGuards.from_settings(settings, metrics)
 
 
 def _account_reads(settings: Settings, wiring: Wiring | None) -> AccountReadPlan:

@@ -216,18 +216,24 @@ def evaluate_slos(database: Database, settings: Settings, *, window_s: int, now_
         records = view.cycles.since(end_ms - window_s * 1000)
         last_completed, last_reconciled = view.cycles.last_completed_ms(), view.cycles.last_reconciled_ms()
     window = Window(
-        samples=[_sample(record) for record in records if record.started_ms is not None],
+        samples=[cycle_sample(record) for record in records if record.started_ms is not None],
         now_ms=end_ms,
         data_age_limit_ms=settings.market_data.max_age_ms,
         live_clock=live_clock,
         last_completed_ms=last_completed,
         last_reconciled_ms=last_reconciled,
     )
+    return judge(window, settings)
+
+
+def judge(window: Window, settings: Settings) -> list[SloResult]:
+    """Every SLO of the catalogue over `window`, at the settings' thresholds."""
     t = thresholds(settings)
     return evaluate(catalogue(t), window, warn_ratio=t.warn_ratio)
 
 
-def _sample(record: CycleRecord) -> CycleSample:
+def cycle_sample(record: CycleRecord) -> CycleSample:
+    """A started cycle's record as the SLOs read it."""
     assert record.started_ms is not None
     return CycleSample(
         cycle_id=record.cycle_id,

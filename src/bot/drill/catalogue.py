@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.app.ledger_commands import ledger_verify_document
 from bot.drill import markets
-from bot.drill.harness import Phase, Played, Scenario, play
+from bot.drill.harness import API_KEY, Phase, Played, Scenario, play
 from bot.drill.observe import Observed, ledger_against_exchange, observe, slos
 from bot.drill.verdict import Check, DrillResult
 from bot.execution.crash_points import POINTS
@@ -46,7 +46,7 @@ def _agrees(played: Played, observed: Observed) -> list[Check]:
     """What every drill must end with: a ledger that verifies and equals the exchange."""
     verified = ledger_verify_document(played.ledger)
     problems = ledger_against_exchange(played, observed)
-    placed = len(played.exchange.engine.orders(_key()))
+    placed = len(played.exchange.engine.orders(API_KEY))
     in_flight = sorted(o.client_order_id for o in observed.orders.values() if o.status in _IN_FLIGHT)
     escalated = sum(1 for o in observed.orders.values() if o.status == "unknown")
     return [
@@ -69,12 +69,6 @@ def _agrees(played: Played, observed: Observed) -> list[Check]:
             not in_flight,
         ),
     ]
-
-
-def _key() -> str:
-    from bot.drill.harness import API_KEY
-
-    return API_KEY
 
 
 def _window(played: Played, observed: Observed, phase: Phase) -> tuple[list[CycleSample], list[CycleSample]]:
@@ -262,7 +256,7 @@ def flaky_submit(workdir: Path, seed: int, overrides: Overrides) -> DrillResult:
     seen = observe(played)
     during, _ = _window(played, seen, FLAKY)
     uncertain = {p["client_order_id"] for p in seen.of("OrderSubmitUncertain")}
-    on_exchange = {o.client_order_id for o in played.exchange.engine.orders(_key())}
+    on_exchange = {o.client_order_id for o in played.exchange.engine.orders(API_KEY)}
     found = {cid for cid in uncertain if seen.orders[cid].status not in ("uncertain", "unknown")}
     escalated = {cid for cid in uncertain if seen.orders[cid].status == "unknown"}
     wrongly_found = sorted(found - on_exchange)

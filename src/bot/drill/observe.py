@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.app.doctor import thresholds
+from bot.app.doctor import cycle_sample, judge
 from bot.drill.harness import API_KEY, Played
 from bot.slo import SloResult
-from bot.slo.catalogue import catalogue
-from bot.slo.evaluate import CycleSample, Window, evaluate
+from bot.slo.evaluate import CycleSample, Window
 from bot.store import Database
 from bot.store.parity import fingerprint
 
@@ -71,38 +70,26 @@ def observe(played: Played) -> Observed:
             for row in conn.execute("SELECT client_order_id, status, filled_quantity, cycle_id FROM orders")
         }
         fill_ids = frozenset(row[0] for row in conn.execute("SELECT trade_id FROM fills"))
+        with database.read() as view:
+            records = view.cycles.since(0)
         digest = fingerprint(database).digest
-    samples = tuple(_samples(events))
+    # Completed cycles only: a cycle a crash cut short has no verdict of its own.
+    samples = tuple(
+        cycle_sample(r) for r in records if r.started_ms is not None and r.completed_ms is not None
+    )
     return Observed(samples=samples, events=events, orders=orders, fill_ids=fill_ids, fingerprint=digest)
-
-
-def _samples(events: tuple[tuple[str, dict[str, Any]], ...]) -> list[CycleSample]:
-    started = {p["cycle_id"]: p["ts_ms"] for t, p in events if t == "CycleStarted"}
-    return [
-        CycleSample(
-            cycle_id=p["cycle_id"],
-            started_ms=started[p["cycle_id"]],
-            completed_ms=p["ts_ms"],
-            status=p["status"],
-            duration_ms=p.get("duration_ms"),
-            max_data_age_ms=p.get("max_data_age_ms"),
-            counters=p.get("counters", {}),
-        )
-        for t, p in events
-        if t == "CycleCompleted"
-    ]
 
 
 def slos(played: Played, samples: list[CycleSample]) -> dict[str, SloResult]:
     """The SLO verdicts over `samples`, judged as `bot doctor` judges a window, by name."""
-    t = thresholds(played.settings)
+    end_ms = (samples[-1].completed_ms or samples[-1].started_ms) if samples else 0
     window = Window(
         samples=samples,
-        now_ms=samples[-1].completed_ms or samples[-1].started_ms if samples else 0,
+        now_ms=end_ms,
         data_age_limit_ms=played.settings.market_data.max_age_ms,
         live_clock=False,
     )
-    return {r.spec.name: r for r in evaluate(catalogue(t), window, warn_ratio=t.warn_ratio)}
+    return {r.spec.name: r for r in judge(window, played.settings)}
 
 
 def ledger_against_exchange(played: Played, observed: Observed) -> list[str]:

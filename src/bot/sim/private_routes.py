@@ -142,8 +142,10 @@ async def user_trades(request: Request, sim: SimExchange, api_key: str) -> Respo
     params: dict[str, object] = dict(request.query_params)
     now = sim.now_ms()
     order_id = int_param(params, "orderId")
-    until_ms = sim.reported_fills_until_ms()
-    trades = [t for t in sim.engine.trades(api_key) if t.ts_ms <= until_ms]
+    trades = sim.engine.trades(api_key)
+    if sim.faults.profile.report_delay_ms:  # fills reported late (bot.sim.report_lag)
+        until_ms = sim.reported_fills_until_ms()
+        trades = [t for t in trades if t.ts_ms <= until_ms]
     if order_id is not None:
         trades = [t for t in trades if t.order_id == order_id]
     else:
